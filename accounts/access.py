@@ -1,0 +1,104 @@
+"""Who may see and do what with an account — decided here and nowhere else.
+
+Every view, partial, API view, export and task reaches accounts (and the objects that
+belong to them) through these helpers. A user who may not see an account gets a 404,
+never a hint that it exists; a user who may see it but not do something gets a 403.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
+
+from .models import Membership, PartnerAccount, Side, User
+
+Role = Membership.Role
+
+
+def visible_accounts(user: User) -> QuerySet[PartnerAccount]:
+    """The accounts this user may see at all."""
+    if not user.is_authenticated or not user.is_active:
+        return PartnerAccount.objects.none()
+    if user.sees_every_account:
+        return PartnerAccount.objects.all()
+    return PartnerAccount.objects.filter(memberships__user=user)
+
+
+def scope_to_visible_accounts(queryset: QuerySet, user: User, account_field: str = "account") -> QuerySet:
+    """Narrow any queryset of account-owned objects to the accounts the user may see."""
+    if not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    if user.sees_every_account:
+        return queryset
+    return queryset.filter(**{f"{account_field}__memberships__user": user})
+
+
+@dataclass(frozen=True)
+class AccountAccess:
+    """What one user may do with one account they can see."""
+
+    account: PartnerAccount
+    user: User
+    membership: Membership | None
+
+    @property
+    def side(self) -> str:
+        return self.membership.side if self.membership else Side.HOME
+
+    @property
+    def role(self) -> str | None:
+        return self.membership.role if self.membership else None
+
+    @property
+    def is_partner(self) -> bool:
+        return self.side == Side.PARTNER
+
+    @property
+    def is_administrator(self) -> bool:
+        return self.user.is_administrator
+
+    @property
+    def is_account_manager(self) -> bool:
+        return self.side == Side.HOME and self.role == Role.ACCOUNT_MANAGER
+
+    @property
+    def is_champion(self) -> bool:
+        return self.role == Role.EXECUTIVE_CHAMPION
+
+    @property
+    def can_edit_account(self) -> bool:
+        """Account details, metric definitions, the home side's figures and the plan."""
+        return self.is_administrator or self.is_account_manager
+
+    @property
+    def can_manage_memberships(self) -> bool:
+        return self.is_administrator
+
+    @property
+    def can_see_internal(self) -> bool:
+        """Internal notes and meetings are for the home firm only."""
+        return not self.is_partner
+
+    def can_enter_figures_for(self, side: str) -> bool:
+        if side == Side.HOME:
+            return self.can_edit_account
+        return self.is_partner and self.role != Role.VIEWER
+
+    def can_write_scorecard_for(self, side: str) -> bool:
+        return self.side == side and self.is_champion
+
+    def require(self, allowed: bool) -> None:
+        if not allowed:
+            raise PermissionDenied("You may see this account but not do this.")
+
+
+def get_account_access(user: User, slug: str) -> AccountAccess:
+    """The account with this slug and the user's rights in it, or 404."""
+    account = visible_accounts(user).filter(slug=slug).first()
+    if account is None:
+        raise Http404("No such account.")
+    membership = Membership.objects.filter(user=user, account=account).first()
+    return AccountAccess(account=account, user=user, membership=membership)

@@ -1,0 +1,42 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import LevelChange, Membership, PartnerAccount, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin, SimpleHistoryAdmin):
+    list_display = ("username", "email", "first_name", "last_name", "global_role", "is_active")
+    list_filter = ("global_role", "is_active", "is_staff")
+    fieldsets = BaseUserAdmin.fieldsets + (("Tandem", {"fields": ("global_role", "title")}),)
+    add_fieldsets = BaseUserAdmin.add_fieldsets + (("Tandem", {"fields": ("global_role",)}),)
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ("user",)
+
+
+class LevelChangeInline(admin.TabularInline):
+    model = LevelChange
+    extra = 0
+    readonly_fields = ("recorded_at", "changed_by")
+
+
+@admin.register(PartnerAccount)
+class PartnerAccountAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "kind", "level", "target_level", "region", "annual_value", "currency")
+    list_filter = ("kind", "level", "target_level")
+    search_fields = ("name", "slug", "industry", "region")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = [MembershipInline, LevelChangeInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(SimpleHistoryAdmin):
+    list_display = ("user", "account", "side", "role")
+    list_filter = ("side", "role")
+    search_fields = ("user__username", "account__name")
+    autocomplete_fields = ("user", "account")

@@ -1,0 +1,21 @@
+"""Seed the demo: people, partner accounts and every app's demo data.
+
+It lives in the portfolio app because that is the one app allowed to know all others.
+Running it twice duplicates nothing.
+"""
+
+from django.core.management.base import BaseCommand
+
+from accounts import demo as accounts_demo
+
+
+class Command(BaseCommand):
+    help = "Create (or complete) the Tandem demo. Safe to run again."
+
+    def handle(self, *args, **options):
+        accounts = accounts_demo.seed_accounts()
+        self.stdout.write(self.style.SUCCESS(f"Demo ready: {len(accounts)} partner accounts."))
+        self.stdout.write("")
+        self.stdout.write(f"Sign in at http://127.0.0.1:8000/login/ with password “{accounts_demo.DEMO_PASSWORD}” as:")
+        for spec in accounts_demo.DEMO_USERS:
+            self.stdout.write(f"  {spec.username:<6} {spec.description}")

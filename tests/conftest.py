@@ -1,0 +1,73 @@
+"""The cast every test can use, in the spirit of alice/bob/charlie:
+
+one account (``account``) with a member in each role, a second account
+(``other_account``) that none of them belongs to, and people with global roles.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+
+from accounts.models import Membership, Side, User
+
+from .factories import MembershipFactory, PartnerAccountFactory, UserFactory
+
+Role = Membership.Role
+
+# name -> (side, role) inside ``account``; None: no membership
+MEMBER_ROLES = {
+    "manager": (Side.HOME, Role.ACCOUNT_MANAGER),
+    "champion": (Side.HOME, Role.EXECUTIVE_CHAMPION),
+    "contributor": (Side.HOME, Role.CONTRIBUTOR),
+    "viewer": (Side.HOME, Role.VIEWER),
+    "partner_champion": (Side.PARTNER, Role.EXECUTIVE_CHAMPION),
+    "partner_user": (Side.PARTNER, Role.CONTRIBUTOR),
+}
+CAST = ["admin", "portfolio", *MEMBER_ROLES, "outsider", "anonymous"]
+
+
+@dataclass
+class Cast:
+    account: object
+    other_account: object
+    users: dict
+
+    def __getitem__(self, name):
+        return self.users[name]
+
+
+@pytest.fixture
+def account(db):
+    return PartnerAccountFactory(name="Helix Components", slug="helix")
+
+
+@pytest.fixture
+def other_account(db):
+    return PartnerAccountFactory(name="Corvane Logistics", slug="corvane")
+
+
+@pytest.fixture
+def cast(db, account, other_account):
+    users = {
+        "admin": UserFactory(username="admin", global_role=User.GlobalRole.ADMINISTRATOR),
+        "portfolio": UserFactory(username="paula", global_role=User.GlobalRole.PORTFOLIO_VIEWER),
+        "outsider": UserFactory(username="olga"),
+        "anonymous": None,
+    }
+    for name, (side, role) in MEMBER_ROLES.items():
+        users[name] = UserFactory(username=name)
+        MembershipFactory(user=users[name], account=account, side=side, role=role)
+    # The outsider manages a third account: a member somewhere, just not in either of these.
+    MembershipFactory(
+        user=users["outsider"], account=PartnerAccountFactory(name="Tarn Metals", slug="tarn"),
+        role=Role.ACCOUNT_MANAGER,
+    )
+    # Someone works on the other account, so it has objects of its own.
+    MembershipFactory(user=UserFactory(username="otto"), account=other_account, role=Role.ACCOUNT_MANAGER)
+    return Cast(account=account, other_account=other_account, users=users)
+
+
+def client_for(client, user):
+    if user is not None:
+        client.force_login(user)
+    return client

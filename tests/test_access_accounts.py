@@ -1,0 +1,48 @@
+import pytest
+from django.urls import reverse
+
+from accounts.models import Membership
+
+from .access import Route, check_route, expect, matrix_cases
+
+
+def _a_membership_of(account):
+    return Membership.objects.filter(account=account).order_by("pk").first().pk
+
+
+ROUTES = [
+    Route("home", lambda c, a: reverse("home"), expect(200, outsider=200), account_scoped=False),
+    Route("create", lambda c, a: reverse("accounts:create"), expect(403, admin=200, outsider=403),
+          account_scoped=False),
+    Route("overview", lambda c, a: reverse("accounts:overview", args=[a.slug]), expect(200)),
+    Route("edit", lambda c, a: reverse("accounts:edit", args=[a.slug]), expect(403, admin=200, manager=200)),
+    Route("history", lambda c, a: reverse("accounts:history", args=[a.slug]),
+          expect(200, partner_champion=403, partner_user=403)),
+    Route("memberships", lambda c, a: reverse("accounts:memberships", args=[a.slug]), expect(403, admin=200)),
+    Route("membership-edit",
+          lambda c, a: reverse("accounts:membership_edit", args=[a.slug, _a_membership_of(a)]),
+          expect(403, admin=200)),
+    Route("membership-remove",
+          lambda c, a: reverse("accounts:membership_remove", args=[a.slug, _a_membership_of(a)]),
+          expect(403, admin=302), method="post"),
+]
+
+
+@pytest.mark.parametrize(("route", "role", "which"), matrix_cases(ROUTES))
+def test_access_matrix(client, cast, route, role, which):
+    check_route(client, cast, route, role, which)
+
+
+def test_a_membership_of_another_account_is_not_found_even_for_an_administrator(client, cast):
+    foreign = Membership.objects.filter(account=cast.other_account).first()
+    client.force_login(cast["admin"])
+    url = reverse("accounts:membership_edit", args=[cast.account.slug, foreign.pk])
+    assert client.get(url).status_code == 404
+    url = reverse("accounts:membership_remove", args=[cast.account.slug, foreign.pk])
+    assert client.post(url).status_code == 404
+    assert Membership.objects.filter(pk=foreign.pk).exists()
+
+
+def test_an_unknown_account_is_not_found(client, cast):
+    client.force_login(cast["admin"])
+    assert client.get("/accounts/no-such-firm/").status_code == 404

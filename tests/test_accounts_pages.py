@@ -1,0 +1,216 @@
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from accounts import services
+from accounts.models import LevelChange, Membership, PartnerAccount, RelationshipLevel, Side
+
+from .factories import MembershipFactory, PartnerAccountFactory, UserFactory
+from .queries import assert_query_count_is_constant
+
+
+def names_on_home(client, user):
+    client.force_login(user)
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    return sorted(card.account.name for card in response.context["cards"])
+
+
+def test_members_see_exactly_their_accounts_and_global_roles_see_all(client, cast):
+    assert names_on_home(client, cast["manager"]) == ["Helix Components"]
+    assert names_on_home(client, cast["outsider"]) == ["Tarn Metals"]
+    everything = ["Corvane Logistics", "Helix Components", "Tarn Metals"]
+    assert names_on_home(client, cast["portfolio"]) == everything
+    assert names_on_home(client, cast["admin"]) == everything
+
+
+def test_a_user_without_memberships_is_told_how_to_get_access(client, db):
+    client.force_login(UserFactory(username="newbie"))
+    assert "An administrator gives you access" in client.get(reverse("home")).content.decode()
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client, db):
+    response = client.get(reverse("home"))
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_signing_in_with_the_form_lands_on_my_accounts(client, cast):
+    response = client.post(reverse("login"), {"username": "manager", "password": "correct-horse-battery"}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("home")
+    assert "Helix Components" in response.content.decode()
+
+
+def test_a_wrong_password_gets_a_clear_message(client, cast):
+    response = client.post(reverse("login"), {"username": "manager", "password": "nope"})
+    assert response.status_code == 200
+    assert "didn't match" in response.content.decode()
+
+
+def test_partner_users_see_only_their_own_firms_people(client, cast):
+    client.force_login(cast["partner_user"])
+    people = list(client.get(reverse("accounts:overview", args=["helix"])).context["people"])
+    assert people and all(m.side == Side.PARTNER for m in people)
+
+
+def test_the_overview_shows_level_target_and_the_people_with_their_roles(client, cast):
+    client.force_login(cast["viewer"])
+    page = client.get(reverse("accounts:overview", args=["helix"])).content.decode()
+    assert "Preferred supplier" in page and "Strategic partner" in page
+    assert "Account manager" in page and "Executive champion" in page
+
+
+def _form_data(account, **changes):
+    data = {
+        "name": account.name, "slug": account.slug, "kind": account.kind, "level": account.level,
+        "target_level": account.target_level, "industry": "", "region": "", "annual_value": "",
+        "currency": "EUR", "description": "", "strategy_pillars": "", "level_note": "",
+    }
+    data.update(changes)
+    return data
+
+
+def test_an_account_manager_raises_the_level_and_the_change_is_dated_with_who(client, cast):
+    client.force_login(cast["manager"])
+    url = reverse("accounts:edit", args=["helix"])
+    response = client.post(url, _form_data(cast.account, level=RelationshipLevel.STRATEGIC, level_note="Joint roadmap signed"))
+    assert response.status_code == 302
+    change = LevelChange.objects.get(account=cast.account)
+    assert (change.previous_level, change.level, change.changed_by) == (
+        RelationshipLevel.PREFERRED, RelationshipLevel.STRATEGIC, cast["manager"])
+    page = client.get(reverse("accounts:overview", args=["helix"])).content.decode()
+    assert "Joint roadmap signed" in page
+
+
+def test_an_account_manager_cannot_move_the_account_to_another_address(client, cast):
+    client.force_login(cast["manager"])
+    client.post(reverse("accounts:edit", args=["helix"]), _form_data(cast.account, slug="stolen", name="Helix AB"))
+    cast.account.refresh_from_db()
+    assert (cast.account.slug, cast.account.name) == ("helix", "Helix AB")
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("annual_value", "lots", "Enter a number."),
+        ("annual_value", "-5", "annual value"),
+        ("currency", "E1", "three-letter currency code"),
+        ("level", "9", "is not one of the available choices"),
+        ("name", "", "This field is required."),
+    ],
+)
+def test_a_bad_field_gets_a_message_and_everything_typed_is_kept(client, cast, field, value, message):
+    client.force_login(cast["manager"])
+    data = _form_data(cast.account, description="A long text I typed carefully", **{field: value})
+    response = client.post(reverse("accounts:edit", args=["helix"]), data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert message.lower() in page.lower()
+    assert "A long text I typed carefully" in page
+    assert "Nothing you typed has been lost" in page
+
+
+def test_an_administrator_creates_an_account_and_its_level_history_starts(client, cast):
+    client.force_login(cast["admin"])
+    data = _form_data(PartnerAccount(name="Kestrel Software", slug="kestrel", kind="supplier", level=1, target_level=2),
+                      annual_value="3300000.50", currency="eur")
+    response = client.post(reverse("accounts:create"), data)
+    assert response.status_code == 302
+    account = PartnerAccount.objects.get(slug="kestrel")
+    assert account.annual_value == Decimal("3300000.50") and account.currency == "EUR"
+    assert account.level_changes.get().note == "Account created"
+
+
+def test_a_duplicate_address_is_refused_clearly(client, cast):
+    client.force_login(cast["admin"])
+    data = _form_data(PartnerAccount(name="Another Helix", slug="helix", kind="supplier", level=1, target_level=2))
+    response = client.post(reverse("accounts:create"), data)
+    assert response.status_code == 200
+    assert "already exists" in response.content.decode()
+
+
+def test_an_administrator_gives_and_removes_access(client, cast):
+    newcomer = UserFactory(username="newcomer")
+    client.force_login(cast["admin"])
+    url = reverse("accounts:memberships", args=["helix"])
+    response = client.post(url, {"user": newcomer.pk, "side": "home", "role": "viewer"})
+    assert response.status_code == 302
+    membership = Membership.objects.get(user=newcomer)
+    client.post(reverse("accounts:membership_remove", args=["helix", membership.pk]))
+    assert not Membership.objects.filter(user=newcomer).exists()
+    entries = client.get(reverse("accounts:history", args=["helix"])).context["entries"]
+    assert entries[0].what == f"{newcomer.display_name}'s membership (Viewer, Home firm) deleted"
+    assert entries[0].who == cast["admin"]
+
+
+def test_a_second_champion_on_the_same_side_is_refused_with_a_message(client, cast):
+    client.force_login(cast["admin"])
+    response = client.post(
+        reverse("accounts:memberships", args=["helix"]),
+        {"user": UserFactory(username="other-exec").pk, "side": "home", "role": "executive_champion"},
+    )
+    assert response.status_code == 200
+    assert "already has an executive champion" in response.content.decode()
+
+
+def test_a_partner_user_belongs_to_one_account_only(client, cast):
+    client.force_login(cast["admin"])
+    response = client.post(
+        reverse("accounts:memberships", args=["corvane"]),
+        {"user": cast["partner_user"].pk, "side": "partner", "role": "contributor"},
+    )
+    assert response.status_code == 200
+    assert "User: Select a valid choice" not in response.content.decode()
+    assert "exactly one account" in response.content.decode()
+
+
+def test_partner_side_account_managers_are_refused(db):
+    membership = MembershipFactory.build(
+        user=UserFactory(), account=PartnerAccountFactory(), side=Side.PARTNER, role="account_manager"
+    )
+    with pytest.raises(Exception, match="Account managers belong to the home firm"):
+        membership.full_clean()
+
+
+def test_history_shows_who_changed_which_field_from_what_to_what(client, cast):
+    services.account_update(account=cast.account, by=cast["manager"], region="Nordics")
+    services.account_update(account=cast.account, by=cast["admin"], region="Northern Europe")
+    client.force_login(cast["viewer"])
+    response = client.get(reverse("accounts:history", args=["helix"]))
+    entries = response.context["entries"]
+    changed = [e for e in entries if e.changes]
+    assert changed[0].who == cast["admin"]
+    assert ("region", "Nordics", "Northern Europe") in changed[0].changes
+
+
+def test_history_page_query_count_does_not_grow_with_history(client, cast, django_assert_max_num_queries):
+    client.force_login(cast["viewer"])
+    url = reverse("accounts:history", args=["helix"])
+    client.get(url)
+    for region in ["A", "B", "C", "D", "E", "F"]:
+        services.account_update(account=cast.account, by=cast["manager"], region=region)
+    with django_assert_max_num_queries(12):
+        client.get(url)
+
+
+def _more_accounts_for(user):
+    for _ in range(10):
+        MembershipFactory(account=PartnerAccountFactory(), user=user, role="viewer")
+
+
+def _more_people_in(account):
+    for _ in range(10):
+        MembershipFactory(account=account, role="viewer")
+
+
+@pytest.mark.parametrize(
+    ("url", "grow", "pinned"),
+    [
+        ("/", lambda cast: _more_accounts_for(cast["manager"]), 7),
+        ("/accounts/helix/", lambda cast: _more_people_in(cast.account), 9),
+        ("/accounts/helix/members/", lambda cast: _more_people_in(cast.account), 9),
+    ],
+)
+def test_page_query_counts_are_pinned_and_do_not_grow_with_data(client, cast, url, grow, pinned):
+    user = cast["admin"] if "members" in url else cast["manager"]
+    assert_query_count_is_constant(client, user, url, lambda: grow(cast), pinned)
