@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -76,6 +77,7 @@ class PartnerAccount(models.Model):
     region = models.CharField(max_length=120, blank=True)
     annual_value = models.DecimalField(
         max_digits=16, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(0, "The annual value cannot be negative.")],
         help_text="Yearly business volume with this partner.",
     )
     currency = models.CharField(max_length=3, default="EUR", help_text="ISO 4217 code, e.g. EUR.")
@@ -97,6 +99,7 @@ class PartnerAccount(models.Model):
             models.CheckConstraint(
                 condition=Q(annual_value__isnull=True) | Q(annual_value__gte=0),
                 name="account_annual_value_not_negative",
+                violation_error_message="The annual value cannot be negative.",
             ),
         ]
 

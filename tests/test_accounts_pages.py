@@ -93,7 +93,7 @@ def test_an_account_manager_cannot_move_the_account_to_another_address(client, c
     ("field", "value", "message"),
     [
         ("annual_value", "lots", "Enter a number."),
-        ("annual_value", "-5", "annual value"),
+        ("annual_value", "-5", "The annual value cannot be negative."),
         ("currency", "E1", "three-letter currency code"),
         ("level", "9", "is not one of the available choices"),
         ("name", "", "This field is required."),

@@ -4,6 +4,8 @@ Celery on kombu's filesystem broker."""
 
 from pathlib import Path
 
+import plotly
+
 from .environment import (
     env_bool,
     env_broker_url,
@@ -124,7 +126,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# Plotly's browser bundle is served from the plotly package itself: no CDN, works offline.
+STATICFILES_DIRS = [BASE_DIR / "static", ("plotly", Path(plotly.__file__).parent / "package_data")]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
