@@ -1,12 +1,13 @@
 """Liveness and readiness probes for load balancers and docker-compose."""
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 
+@transaction.non_atomic_requests
 @never_cache
 @require_GET
 def healthz(request):
@@ -36,6 +37,9 @@ def _broker_ok() -> str | None:
     return None
 
 
+# Not inside a request transaction: opening one would fail before the check could
+# report which part is down.
+@transaction.non_atomic_requests
 @never_cache
 @require_GET
 def readyz(request):

@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# The suite's own environment that a freshly started deployment would not have.
+INHERITED_ONLY_BY_TESTS = ("DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
 
 
 def run_check(settings_module="config.settings.local", *args, **env):
-    environment = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")}
+    environment = {k: v for k, v in os.environ.items() if k not in INHERITED_ONLY_BY_TESTS}
     environment.update(DJANGO_SETTINGS_MODULE=settings_module, **env)
     return subprocess.run(
         [sys.executable, "manage.py", "check", *args], cwd=ROOT, env=environment,
