@@ -3,13 +3,14 @@ nothing that is already there."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
 
 from . import services
-from .models import Membership, PartnerAccount, RelationshipLevel, Side, User
+from .models import LevelChange, Membership, PartnerAccount, RelationshipLevel, Side, User
 
 DEMO_PASSWORD = "tandem-demo"
 L = RelationshipLevel
@@ -113,6 +114,23 @@ def _ensure_user(spec: DemoUser) -> User:
     return user
 
 
+STEP_NOTES = ["Joint business plan signed", "Promoted after a year of green dashboards"]
+
+
+def _backdate_level_history(account: PartnerAccount, admin: User) -> None:
+    """The demo relationships climbed to where they are over the past years."""
+    start = max(RelationshipLevel.TRANSACTIONAL, account.level - 2)
+    today = account.created_at.date()
+    first_day = today - dt.timedelta(days=3 * 365)
+    account.level_changes.update(level=start, effective_on=first_day)
+    for step, level in enumerate(range(start + 1, account.level + 1)):
+        LevelChange.objects.create(
+            account=account, level=level, target_level=account.target_level,
+            previous_level=level - 1, previous_target_level=account.target_level,
+            effective_on=first_day + dt.timedelta(days=400 * (step + 1)), note=STEP_NOTES[step], changed_by=admin,
+        )
+
+
 @transaction.atomic
 def seed_accounts() -> dict[str, PartnerAccount]:
     """Create the demo users, accounts and memberships; return the accounts by slug."""
@@ -127,6 +145,7 @@ def seed_accounts() -> dict[str, PartnerAccount]:
                 industry=industry, region=region, annual_value=Decimal(value), currency="EUR",
                 description=description, strategy_pillars=pillars,
             )
+            _backdate_level_history(account, admin)
         accounts[slug] = account
     for username, slug, side, role in DEMO_MEMBERSHIPS:
         if not Membership.objects.filter(user=users[username], account=accounts[slug]).exists():
