@@ -43,6 +43,8 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "access": access, "account": access.account, "board": board, "charts": charts, "quarter_choices": choices,
         "can_enter": access.can_enter_figures_for(access.side),
+        # The quarter that just ended, when it is newer than the results shown: the one to log next.
+        "to_log": Quarter.current().previous() if Quarter.current().previous() > board.quarter else None,
     }
     return render(request, "dashboards/dashboard.html", context)
 
