@@ -73,7 +73,8 @@ def _form_data(account, **changes):
 def test_an_account_manager_raises_the_level_and_the_change_is_dated_with_who(client, cast):
     client.force_login(cast["manager"])
     url = reverse("accounts:edit", args=["helix"])
-    response = client.post(url, _form_data(cast.account, level=RelationshipLevel.STRATEGIC, level_note="Joint roadmap signed"))
+    data = _form_data(cast.account, level=RelationshipLevel.STRATEGIC, level_note="Joint roadmap signed")
+    response = client.post(url, data)
     assert response.status_code == 302
     change = LevelChange.objects.get(account=cast.account)
     assert (change.previous_level, change.level, change.changed_by) == (
