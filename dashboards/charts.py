@@ -65,7 +65,7 @@ def metric_figure(row: MetricRow) -> dict:
         "height": 260,
         "margin": {"l": 50, "r": 10, "t": 30, "b": 40},
         "showlegend": False,
-        "xaxis": {"type": "category", "tickangle": -45 if len(labels) > 12 else 0, "automargin": True},
+        "xaxis": {"type": "category", "tickangle": -45 if len(labels) > 4 else 0, "automargin": True},
         "yaxis": {"title": {"text": metric.symbol or ""}, "range": [low - pad, high + pad], "automargin": True},
         "annotations": [{
             "text": status_text, "xref": "paper", "yref": "paper", "x": 1, "y": 1.12, "showarrow": False,

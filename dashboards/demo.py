@@ -23,16 +23,16 @@ from .models import Direction, MetricDefinition, MetricResult, Unit
 QUARTERS = 8
 # How far on the good side of the goal a metric sits, in multiples of the distance
 # between goal and warning threshold, quarter by quarter (oldest first).
-STEADY = [0.8, 1.0, 0.7, 0.9, 1.1, 0.8, 1.0, 0.9]
-SLIDING = [1.0, 0.9, 1.1, 0.8, 0.5, 0.1, -0.5, -1.6]  # green, then yellow, then red
+STEADY = [0.4, 0.5, 0.3, 0.45, 0.6, 0.35, 0.5, 0.4]
+SLIDING = [0.6, 0.5, 0.7, 0.45, 0.3, 0.05, -0.5, -1.6]  # green, then yellow, then red
 WOBBLY = [0.6, 0.3, -0.4, 0.2, 0.7, 0.9, 0.4, -0.3]  # in and out of yellow
-RECOVERING = [-1.4, -0.9, -0.5, -0.2, 0.2, 0.5, 0.8, 1.0]
+RECOVERING = [-1.4, -0.9, -0.5, -0.2, 0.15, 0.3, 0.45, 0.6]
 
 
 def _figure(metric: MetricDefinition, goal, offset: float, rng: random.Random) -> Decimal:
     distance = abs(goal.goal - goal.warning_threshold) or (abs(goal.goal) / 10) or Decimal(1)
     sign = 1 if metric.direction == Direction.HIGHER else -1
-    noise = rng.uniform(-0.15, 0.15)
+    noise = rng.uniform(-0.1, 0.1)
     value = float(goal.goal) + sign * (offset + noise) * float(distance)
     if metric.unit == Unit.PERCENT:
         value = min(value, 99.9)

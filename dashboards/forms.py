@@ -15,10 +15,9 @@ from .services import Conflict, FigureEntry
 
 def plain(value: Decimal | None) -> str:
     """A figure as people write it: 98, not 98.0000."""
-    if value is None:
+    if value is None or value == "":
         return ""
-    text = f"{value.normalize():f}"
-    return text
+    return f"{Decimal(str(value)).normalize():f}"
 
 
 def describe_errors(form: forms.BaseForm) -> None:
