@@ -87,6 +87,11 @@ class AccountAccess:
             return self.can_edit_account
         return self.is_partner and self.role != Role.VIEWER
 
+    def can_sign_off_basis_for(self, side: str) -> bool:
+        """A firm signs off a metric's calculation basis through the people who enter its
+        figures: they are the ones who vouch for how the number is computed."""
+        return self.side == side and self.can_enter_figures_for(side)
+
     def can_write_scorecard_for(self, side: str) -> bool:
         return self.side == side and self.is_champion
 

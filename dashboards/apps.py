@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class DashboardsConfig(AppConfig):
     name = "dashboards"
     verbose_name = "Performance dashboards"
+
+    def ready(self):
+        from accounts.signals import account_created
+
+        from .receivers import apply_default_metrics
+
+        account_created.connect(apply_default_metrics, dispatch_uid="dashboards.apply_default_metrics")

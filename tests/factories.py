@@ -45,3 +45,32 @@ class MembershipFactory(DjangoModelFactory):
     account = factory.SubFactory(PartnerAccountFactory)
     side = Side.HOME
     role = Membership.Role.VIEWER
+
+
+# Dashboards -------------------------------------------------------------------------
+
+def with_default_metrics(account, by=None):
+    """What account creation does through ``account_created``: the fourteen metrics.
+    (PartnerAccountFactory writes the row directly, so the signal does not fire.)"""
+    from dashboards.services import metric_template_apply
+
+    metric_template_apply(account=account, by=by)
+    return account
+
+
+def record_figure(metric, quarter, value, *, side=None, by=None, note=""):
+    """Save one side's figure through the service, as the entry page does."""
+    from accounts.quarters import Quarter
+    from dashboards.models import MetricResult
+    from dashboards.services import FigureEntry, results_record
+
+    quarter = Quarter.parse(str(quarter))
+    side = side or metric.data_owner
+    existing = MetricResult.objects.filter(metric=metric, quarter=quarter).first()
+    version = existing.version_of(side) if existing else 0
+    saved, conflicts = results_record(
+        quarter=quarter, side=side, by=by,
+        entries=[FigureEntry(metric=metric, value=value, note=note, seen_version=version)],
+    )
+    assert not conflicts
+    return saved[0]

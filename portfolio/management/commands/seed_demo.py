@@ -7,6 +7,7 @@ Running it twice duplicates nothing.
 from django.core.management.base import BaseCommand
 
 from accounts import demo as accounts_demo
+from dashboards import demo as dashboards_demo
 
 
 class Command(BaseCommand):
@@ -14,6 +15,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         accounts = accounts_demo.seed_accounts()
+        results = dashboards_demo.seed_results(accounts.values())
+        self.stdout.write(f"Dashboards: {results} new quarterly results.")
         self.stdout.write(self.style.SUCCESS(f"Demo ready: {len(accounts)} partner accounts."))
         self.stdout.write("")
         self.stdout.write(f"Sign in at http://127.0.0.1:8000/login/ with password “{accounts_demo.DEMO_PASSWORD}” as:")

@@ -1,0 +1,229 @@
+"""Writes to metric definitions, goals and results. Views call these, never the ORM."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
+
+from accounts.models import PartnerAccount, Side, User
+from accounts.quarters import Quarter
+
+from .defaults import DEFAULT_METRICS
+from .models import BEGINNING, MetricDefinition, MetricGoal, MetricResult
+
+DEFINITION_FIELDS = (
+    "name", "category", "unit", "direction", "mismatch_tolerance", "calculation_basis", "data_owner",
+)
+
+
+@transaction.atomic
+def metric_template_apply(*, account: PartnerAccount, by: User | None) -> list[MetricDefinition]:
+    """Give an account the default fourteen metrics, unless it already has metrics."""
+    if account.metrics.exists():
+        return []
+    metrics = [
+        MetricDefinition(
+            account=account, position=position, name=spec.name, category=spec.category, unit=spec.unit,
+            direction=spec.direction, mismatch_tolerance=spec.decimal("tolerance"),
+            calculation_basis=spec.basis, data_owner=spec.owner_side(account),
+        )
+        for position, spec in enumerate(DEFAULT_METRICS, start=1)
+    ]
+    metrics = bulk_create_with_history(metrics, MetricDefinition, default_user=by)
+    if any(m.pk is None for m in metrics):  # databases that cannot return ids on bulk insert
+        metrics = list(account.metrics.order_by("position"))
+    goals = [
+        MetricGoal(metric=metric, effective_from=BEGINNING, goal=spec.decimal("goal"),
+                   warning_threshold=spec.decimal("warning"), set_by=by, note="Default template")
+        for metric, spec in zip(metrics, DEFAULT_METRICS, strict=True)
+    ]
+    bulk_create_with_history(goals, MetricGoal, default_user=by)
+    return metrics
+
+
+@transaction.atomic
+def metric_create(
+    *, account: PartnerAccount, by: User | None, goal: Decimal, warning_threshold: Decimal, **fields
+) -> MetricDefinition:
+    """Add a metric at the end of the account's list, with its first goal."""
+    for name in fields:
+        if name not in DEFINITION_FIELDS:
+            raise TypeError(f"{name} is not a metric definition field")
+    last = account.metrics.active().aggregate(last=Max("position"))["last"] or 0
+    metric = MetricDefinition(account=account, position=last + 1, **fields)
+    metric._history_user = by
+    metric.full_clean()
+    metric.save()
+    first_goal = MetricGoal(metric=metric, effective_from=BEGINNING, goal=goal,
+                            warning_threshold=warning_threshold, set_by=by)
+    first_goal._history_user = by
+    first_goal.full_clean()
+    first_goal.save()
+    return metric
+
+
+@transaction.atomic
+def metric_update(*, metric: MetricDefinition, by: User | None, **fields) -> bool:
+    """Change a metric's definition. Returns True when the calculation basis changed,
+    which clears both firms' sign-offs: they agreed to the old text, not the new one."""
+    metric = MetricDefinition.objects.select_for_update().get(pk=metric.pk)
+    basis_changed = "calculation_basis" in fields and fields["calculation_basis"] != metric.calculation_basis
+    for name, value in fields.items():
+        if name not in DEFINITION_FIELDS:
+            raise TypeError(f"{name} is not a metric definition field")
+        setattr(metric, name, value)
+    if basis_changed:
+        metric.home_signed_off_by = metric.partner_signed_off_by = None
+        metric.home_signed_off_at = metric.partner_signed_off_at = None
+    metric._history_user = by
+    metric.full_clean()
+    for goal in metric.goals.all():
+        goal.metric = metric
+        try:
+            goal.full_clean()
+        except ValidationError as exc:
+            raise ValidationError(
+                {"direction": f"The goal from {goal.effective_label} does not fit this direction or unit: "
+                              + " ".join(exc.messages)}
+            ) from exc
+    metric.save()
+    return basis_changed
+
+
+@transaction.atomic
+def metric_goal_set(
+    *, metric: MetricDefinition, by: User | None, effective_from: Quarter, goal: Decimal,
+    warning_threshold: Decimal, note: str = "",
+) -> MetricGoal:
+    """Agree a new goal from ``effective_from`` on; earlier quarters keep theirs."""
+    metric = MetricDefinition.objects.select_for_update().prefetch_related("goals").get(pk=metric.pk)
+    held = metric.goal_for(effective_from)
+    record = metric.goals.filter(effective_from=effective_from).first() or MetricGoal(
+        metric=metric, effective_from=effective_from
+    )
+    record.replaced_goal = held.goal if held else None
+    record.replaced_warning_threshold = held.warning_threshold if held else None
+    record.goal, record.warning_threshold, record.note, record.set_by = goal, warning_threshold, note, by
+    record._history_user = by
+    record.full_clean()
+    record.save()
+    return record
+
+
+@transaction.atomic
+def metric_sign_off(*, metric: MetricDefinition, side: str, by: User) -> MetricDefinition:
+    """One firm vouches for the calculation basis as it reads now."""
+    metric = MetricDefinition.objects.select_for_update().get(pk=metric.pk)
+    setattr(metric, f"{side}_signed_off_by", by)
+    setattr(metric, f"{side}_signed_off_at", timezone.now())
+    metric._history_user = by
+    metric.save()
+    return metric
+
+
+@transaction.atomic
+def metric_move(*, metric: MetricDefinition, by: User | None, offset: int) -> None:
+    """Move an active metric up (offset -1) or down (+1); positions are renumbered 1..n."""
+    metrics = list(metric.account.metrics.active().select_for_update().order_by("position", "name"))
+    index = next(i for i, m in enumerate(metrics) if m.pk == metric.pk)
+    target = max(0, min(len(metrics) - 1, index + offset))
+    metrics.insert(target, metrics.pop(index))
+    for position, item in enumerate(metrics, start=1):
+        if item.position != position:
+            item.position = position
+            item._history_user = by
+            item.save(update_fields=["position", "updated_at"])
+
+
+@transaction.atomic
+def metric_retire(*, metric: MetricDefinition, by: User | None) -> None:
+    """Take a metric off the dashboard and the entry grid; its results and goals stay."""
+    metric.retired_at = timezone.now()
+    metric._history_user = by
+    metric.save(update_fields=["retired_at", "updated_at"])
+
+
+@transaction.atomic
+def metric_reinstate(*, metric: MetricDefinition, by: User | None) -> None:
+    last = metric.account.metrics.active().aggregate(last=Max("position"))["last"] or 0
+    metric.retired_at = None
+    metric.position = last + 1
+    metric._history_user = by
+    metric.full_clean()
+    metric.save(update_fields=["retired_at", "position", "updated_at"])
+
+
+@dataclass(frozen=True)
+class FigureEntry:
+    """What one person typed for one metric, and the version of the figure they saw."""
+
+    metric: MetricDefinition
+    value: Decimal | None
+    note: str
+    seen_version: int
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A figure somebody else saved after this person opened the page."""
+
+    metric: MetricDefinition
+    their_value: Decimal | None
+    their_note: str
+    their_version: int
+    by: User | None
+    at: object
+    your_value: Decimal | None
+
+
+@transaction.atomic
+def results_record(
+    *, quarter: Quarter, side: str, entries: list[FigureEntry], by: User
+) -> tuple[list[MetricResult], list[Conflict]]:
+    """Save one firm's figures for a quarter. A figure saved by someone else since the
+    person saw it is not overwritten: it comes back as a conflict and the others save."""
+    if side not in (Side.HOME, Side.PARTNER):
+        raise ValueError(side)
+    by_metric = {
+        r.metric_id: r
+        for r in MetricResult.objects.select_for_update()
+        .select_related(f"{side}_entered_by")
+        .filter(metric__in=[e.metric for e in entries], quarter=quarter)
+    }
+    saved, conflicts = [], []
+    for entry in entries:
+        result = by_metric.get(entry.metric.pk) or MetricResult(metric=entry.metric, quarter=quarter)
+        current = result.version_of(side)
+        if current != entry.seen_version:
+            if result.value_of(side) != entry.value or result.note_of(side) != entry.note:
+                conflicts.append(Conflict(
+                    entry.metric, result.value_of(side), result.note_of(side), current,
+                    result.entered_by(side), result.entered_at(side), entry.value,
+                ))
+            continue
+        setattr(result, f"{side}_value", entry.value)
+        setattr(result, f"{side}_note", entry.note)
+        setattr(result, f"{side}_entered_by", by)
+        setattr(result, f"{side}_entered_at", timezone.now())
+        setattr(result, f"{side}_version", current + 1)
+        result._history_user = by
+        result.full_clean(validate_unique=False)
+        try:
+            with transaction.atomic():
+                result.save()
+        except IntegrityError:
+            # Somebody created this quarter's result between our read and our insert.
+            theirs = MetricResult.objects.get(metric=entry.metric, quarter=quarter)
+            conflicts.append(Conflict(
+                entry.metric, theirs.value_of(side), theirs.note_of(side), theirs.version_of(side),
+                theirs.entered_by(side), theirs.entered_at(side), entry.value,
+            ))
+            continue
+        saved.append(result)
+    return saved, conflicts
