@@ -192,7 +192,7 @@ def results_record(
         raise ValueError(side)
     by_metric = {
         r.metric_id: r
-        for r in MetricResult.objects.select_for_update()
+        for r in MetricResult.objects.select_for_update(of=("self",))
         .select_related(f"{side}_entered_by")
         .filter(metric__in=[e.metric for e in entries], quarter=quarter)
     }
