@@ -255,8 +255,7 @@ def scorecard_history(access: AccountAccess, quarters: list[Quarter]) -> Scoreca
         assessment__account=account, assessment__quarter__in=[str(q) for q in quarters],
         assessment__status="submitted", colour__isnull=False,
     ).values_list("assessment__side", "assessment__quarter", "dimension_id", "colour")
-    for side, quarter_text, dimension_id, colour in ratings:
-        quarter = Quarter.parse(quarter_text)
+    for side, quarter, dimension_id, colour in ratings:
         if can_see_side(access, side, states[quarter]):
             cells[side][(dimension_id, quarter)] = Colour(colour)
 

@@ -7,6 +7,7 @@ Running it twice duplicates nothing.
 from django.core.management.base import BaseCommand
 
 from accounts import demo as accounts_demo
+from scorecards import demo as scorecards_demo
 
 
 class Command(BaseCommand):
@@ -14,7 +15,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         accounts = accounts_demo.seed_accounts()
-        self.stdout.write(self.style.SUCCESS(f"Demo ready: {len(accounts)} partner accounts."))
+        scorecards = scorecards_demo.seed_scorecards(accounts)
+        self.stdout.write(self.style.SUCCESS(
+            f"Demo ready: {len(accounts)} partner accounts, {scorecards} new champion scorecards."
+        ))
         self.stdout.write("")
         self.stdout.write(f"Sign in at http://127.0.0.1:8000/login/ with password “{accounts_demo.DEMO_PASSWORD}” as:")
         for spec in accounts_demo.DEMO_USERS:
