@@ -92,9 +92,11 @@ def all_dimensions(account: PartnerAccount) -> list[Dimension]:
     return list(Dimension.objects.filter(account=account).order_by("retired", "position", "pk"))
 
 
-def visible_assessment(access: AccountAccess, quarter: Quarter, side: str) -> Assessment | None:
+def visible_assessment(
+    access: AccountAccess, quarter: Quarter, side: str, state: QuarterState | None = None
+) -> Assessment | None:
     """One side's assessment with its ratings if the blind rule lets this user see it."""
-    if not can_see_side(access, side, quarter_state(access.account, quarter)):
+    if not can_see_side(access, side, state or quarter_state(access.account, quarter)):
         return None
     return (
         Assessment.objects.filter(account=access.account, quarter=quarter, side=side)

@@ -54,7 +54,8 @@ def history(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _assessment_context(access: AccountAccess, quarter: Quarter, form=None, error: str = "") -> dict:
-    assessment = selectors.visible_assessment(access, quarter, access.side)
+    state = selectors.quarter_state(access.account, quarter)
+    assessment = selectors.visible_assessment(access, quarter, access.side, state)
     can_write = access.can_write_scorecard_for(access.side) and not (assessment and assessment.is_submitted)
     if can_write and form is None:
         form = AssessmentForm(dimensions=selectors.active_dimensions(access.account), assessment=assessment)
@@ -66,7 +67,7 @@ def _assessment_context(access: AccountAccess, quarter: Quarter, form=None, erro
         "ratings": sorted(assessment.ratings.all(), key=lambda r: r.dimension.position) if assessment else [],
         "can_write": can_write,
         "form": form if can_write else None,
-        "state": selectors.quarter_state(access.account, quarter),
+        "state": state,
         "side_label": Side(access.side).label,
         "error": error,
     }
