@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 
 from accounts import demo as accounts_demo
 from dashboards import demo as dashboards_demo
+from plans import demo as plans_demo
 from scorecards import demo as scorecards_demo
 
 
@@ -19,6 +20,8 @@ class Command(BaseCommand):
         results = dashboards_demo.seed_results(accounts.values())
         self.stdout.write(f"Dashboards: {results} new quarterly results.")
         scorecards = scorecards_demo.seed_scorecards(accounts)
+        plans = plans_demo.seed_plans(accounts)
+        self.stdout.write(f"Plans: {plans} new What-Who-When plans.")
         self.stdout.write(self.style.SUCCESS(
             f"Demo ready: {len(accounts)} partner accounts, {scorecards} new champion scorecards."
         ))
