@@ -219,6 +219,8 @@ def meeting(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             decision_form=DecisionForm(account=access.account),
             make_action_form=MakeActionForm(account=access.account),
         )
+        # Every decision without an action offers the same owners: ask the database once.
+        context["owner_choices"] = list(context["make_action_form"].fields["owner"].choices)[1:]
     return render(request, "plans/meeting.html", context)
 
 
@@ -284,6 +286,7 @@ def _meeting_with_errors(request, access, pk, **forms) -> HttpResponse:
         decision_form=DecisionForm(account=access.account), make_action_form=MakeActionForm(account=access.account),
     )
     context.update(forms)
+    context["owner_choices"] = list(context["make_action_form"].fields["owner"].choices)[1:]
     return render(request, "plans/meeting.html", context, status=400)
 
 
