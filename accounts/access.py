@@ -95,6 +95,18 @@ class AccountAccess:
     def can_write_scorecard_for(self, side: str) -> bool:
         return self.side == side and self.is_champion
 
+    @property
+    def can_edit_plan(self) -> bool:
+        """The What-Who-When plan: roster, topics, actions, meetings and their settings."""
+        return self.can_edit_account
+
+    def can_update_action(self, owner_user_id: int | None) -> bool:
+        """An action's status and progress note: the plan's editors, and the action's owner
+        (through a roster entry linked to their login) unless they only view the account."""
+        if self.can_edit_plan:
+            return True
+        return owner_user_id is not None and owner_user_id == self.user.pk and self.role not in (None, Role.VIEWER)
+
     def require(self, allowed: bool) -> None:
         if not allowed:
             raise PermissionDenied("You may see this account but not do this.")

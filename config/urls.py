@@ -14,6 +14,8 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/<slug:slug>/dashboard/", include("dashboards.urls")),
+    path("accounts/<slug:slug>/scorecards/", include("scorecards.urls")),
+    path("accounts/<slug:slug>/plan/", include("plans.urls")),
     path("accounts/", include("accounts.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

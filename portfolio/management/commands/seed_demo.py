@@ -8,6 +8,8 @@ from django.core.management.base import BaseCommand
 
 from accounts import demo as accounts_demo
 from dashboards import demo as dashboards_demo
+from plans import demo as plans_demo
+from scorecards import demo as scorecards_demo
 
 
 class Command(BaseCommand):
@@ -17,7 +19,12 @@ class Command(BaseCommand):
         accounts = accounts_demo.seed_accounts()
         results = dashboards_demo.seed_results(accounts.values())
         self.stdout.write(f"Dashboards: {results} new quarterly results.")
-        self.stdout.write(self.style.SUCCESS(f"Demo ready: {len(accounts)} partner accounts."))
+        scorecards = scorecards_demo.seed_scorecards(accounts)
+        plans = plans_demo.seed_plans(accounts)
+        self.stdout.write(f"Plans: {plans} new What-Who-When plans.")
+        self.stdout.write(self.style.SUCCESS(
+            f"Demo ready: {len(accounts)} partner accounts, {scorecards} new champion scorecards."
+        ))
         self.stdout.write("")
         self.stdout.write(f"Sign in at http://127.0.0.1:8000/login/ with password “{accounts_demo.DEMO_PASSWORD}” as:")
         for spec in accounts_demo.DEMO_USERS:
