@@ -155,7 +155,7 @@ class QuarterField(models.CharField):
             raise ValidationError(str(exc), code="invalid_quarter") from exc
 
     def run_validators(self, value):
-        # CharField's max-length validator measures text; a Quarter is measured as written.
+        # CharField's max-length validator measures text: give it the written form.
         super().run_validators(None if value is None else str(value))
 
     def get_prep_value(self, value):

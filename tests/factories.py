@@ -1,7 +1,10 @@
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from accounts.models import Membership, PartnerAccount, RelationshipLevel, Side, User
+from accounts.quarters import Quarter
+from scorecards.models import Assessment, Dimension, Rating
 
 PASSWORD = "correct-horse-battery"
 
@@ -74,3 +77,40 @@ def record_figure(metric, quarter, value, *, side=None, by=None, note=""):
     )
     assert not conflicts
     return saved[0]
+
+
+# --- scorecards -----------------------------------------------------------------------
+
+
+class DimensionFactory(DjangoModelFactory):
+    class Meta:
+        model = Dimension
+
+    account = factory.SubFactory(PartnerAccountFactory)
+    name = factory.Sequence(lambda n: f"Dimension {n}")
+    position = factory.Sequence(lambda n: n + 100)
+
+
+class AssessmentFactory(DjangoModelFactory):
+    """A submitted assessment unless told otherwise; for volume (query counts), not for
+    behaviour — behaviour goes through scorecards.services."""
+
+    class Meta:
+        model = Assessment
+
+    account = factory.SubFactory(PartnerAccountFactory)
+    quarter = factory.LazyFunction(lambda: Quarter.current().previous())
+    side = Side.HOME
+    champion = factory.SubFactory(UserFactory)
+    status = Assessment.Status.SUBMITTED
+    submitted_at = factory.LazyFunction(timezone.now)
+
+
+class RatingFactory(DjangoModelFactory):
+    class Meta:
+        model = Rating
+
+    assessment = factory.SubFactory(AssessmentFactory)
+    dimension = factory.SubFactory(DimensionFactory, account=factory.SelfAttribute("..assessment.account"))
+    colour = 3
+    comment = factory.Faker("sentence")

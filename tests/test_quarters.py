@@ -88,3 +88,11 @@ def test_every_day_lies_in_exactly_the_quarter_that_contains_it(day, start_month
         assert q.start_date.month == (start_month - 1 + 3 * (q.number - 1)) % 12 + 1
     finally:
         settings.FISCAL_YEAR_START_MONTH = previous
+
+
+def test_a_model_with_a_quarter_field_passes_full_clean(db):
+    from scorecards.models import QuarterRelease
+
+    field = QuarterRelease._meta.get_field("quarter")
+    assert field.clean("2026-Q3", None) == Quarter(2026, 3)
+    assert field.clean(Quarter(2026, 3), None) == Quarter(2026, 3)

@@ -1,0 +1,391 @@
+"""Reads for the scorecard pages, and the blind rule.
+
+The blind rule — decided by :func:`can_see_side` and nowhere else
+-----------------------------------------------------------------
+Every page, partial, export (and later the API and notifications) asks
+:func:`can_see_side` before it shows anything of an assessment:
+
+* **Your own side's assessment** is visible to everyone on that side, draft or
+  submitted (drafts are labelled). It is your firm's own document.
+* **The other side's assessment** is visible only once it is *submitted* and the
+  quarter is *open*: both champions have submitted, or an administrator released the
+  quarter (for a quarter one champion never submits). A draft never crosses sides.
+* **Administrators and portfolio viewers** have no membership and belong to the home
+  firm, so they are on the home side: they see the home assessment early, and the
+  partner's only when the quarter is open — exactly like the home champion. Releasing
+  or reopening does not need to see the content.
+
+The other side's *state* (submitted or not) is not hidden — the history page lists who
+has submitted — but whether they have started a draft is.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from accounts.access import AccountAccess
+from accounts.models import PartnerAccount, Side
+from accounts.quarters import Quarter, quarter_range
+
+from .models import Assessment, Colour, Dimension, QuarterRelease, Rating
+
+SIDES = (Side.HOME, Side.PARTNER)
+HISTORY_QUARTERS = 8
+
+
+def other_side(side: str) -> str:
+    return Side.PARTNER if side == Side.HOME else Side.HOME
+
+
+@dataclass(frozen=True)
+class QuarterState:
+    """Who has submitted for one quarter, and whether an administrator released it."""
+
+    quarter: Quarter
+    submitted: frozenset[str] = frozenset()
+    started: frozenset[str] = frozenset()
+    released: bool = False
+
+    @property
+    def both_submitted(self) -> bool:
+        return self.submitted >= set(SIDES)
+
+    @property
+    def is_open(self) -> bool:
+        """Each side may see the other's submitted assessment."""
+        return self.both_submitted or self.released
+
+
+def can_see_side(access: AccountAccess, side: str, state: QuarterState) -> bool:
+    """THE blind rule: may this user see ``side``'s assessment for ``state.quarter``?"""
+    if side == access.side:
+        return True
+    return state.is_open and side in state.submitted
+
+
+def quarter_states(account: PartnerAccount, quarters: list[Quarter]) -> dict[Quarter, QuarterState]:
+    """The state of each quarter, in two queries."""
+    names = [str(q) for q in quarters]
+    submitted, started = defaultdict(set), defaultdict(set)
+    for quarter, side, status in Assessment.objects.filter(account=account, quarter__in=names).values_list(
+        "quarter", "side", "status"
+    ):
+        started[quarter].add(side)
+        if status == Assessment.Status.SUBMITTED:
+            submitted[quarter].add(side)
+    released = set(QuarterRelease.objects.filter(account=account, quarter__in=names).values_list("quarter", flat=True))
+    return {
+        q: QuarterState(q, frozenset(submitted[q]), frozenset(started[q]), q in released) for q in quarters
+    }
+
+
+def quarter_state(account: PartnerAccount, quarter: Quarter) -> QuarterState:
+    return quarter_states(account, [quarter])[quarter]
+
+
+def active_dimensions(account: PartnerAccount) -> list[Dimension]:
+    return list(Dimension.objects.filter(account=account, retired=False).order_by("position", "pk"))
+
+
+def all_dimensions(account: PartnerAccount) -> list[Dimension]:
+    return list(Dimension.objects.filter(account=account).order_by("retired", "position", "pk"))
+
+
+def visible_assessment(
+    access: AccountAccess, quarter: Quarter, side: str, state: QuarterState | None = None
+) -> Assessment | None:
+    """One side's assessment with its ratings if the blind rule lets this user see it."""
+    if not can_see_side(access, side, state or quarter_state(access.account, quarter)):
+        return None
+    return (
+        Assessment.objects.filter(account=access.account, quarter=quarter, side=side)
+        .select_related("champion")
+        .prefetch_related("ratings__dimension")
+        .first()
+    )
+
+
+# --- the comparison ---------------------------------------------------------------
+
+
+@dataclass
+class SideView:
+    colour: Colour | None = None
+    comment: str = ""
+    action: str = ""
+    previous: Colour | None = None
+
+    @property
+    def movement(self) -> str | None:
+        """↑, ↓ or = against last quarter; None when there is nothing to compare."""
+        if self.colour is None or self.previous is None:
+            return None
+        if self.colour > self.previous:
+            return "↑"
+        return "↓" if self.colour < self.previous else "="
+
+    @property
+    def movement_label(self) -> str:
+        return {"↑": "better than last quarter", "↓": "worse than last quarter",
+                "=": "same as last quarter", None: "no rating last quarter"}[self.movement]
+
+
+@dataclass
+class ComparisonRow:
+    dimension: Dimension
+    home: SideView
+    partner: SideView
+
+    @property
+    def gap(self) -> int | None:
+        """Steps between the two colours."""
+        if self.home.colour is None or self.partner.colour is None:
+            return None
+        return abs(self.home.colour - self.partner.colour)
+
+
+@dataclass
+class Comparison:
+    state: QuarterState
+    home: Assessment | None = None
+    partner: Assessment | None = None
+    rows: list[ComparisonRow] = field(default_factory=list)
+
+    @property
+    def discuss_first(self) -> list[ComparisonRow]:
+        """Gaps of two steps or more, largest first (then in dimension order)."""
+        wide = [row for row in self.rows if row.gap is not None and row.gap >= 2]
+        return sorted(wide, key=lambda row: -row.gap)
+
+    def average(self, side: str) -> float | None:
+        colours = [getattr(row, side).colour for row in self.rows if getattr(row, side).colour is not None]
+        return round(sum(colours) / len(colours), 2) if colours else None
+
+    @property
+    def home_average(self) -> float | None:
+        return self.average(Side.HOME)
+
+    @property
+    def partner_average(self) -> float | None:
+        return self.average(Side.PARTNER)
+
+    @property
+    def home_average_colour(self) -> Colour | None:
+        return Colour.nearest(self.home_average)
+
+    @property
+    def partner_average_colour(self) -> Colour | None:
+        return Colour.nearest(self.partner_average)
+
+
+def comparison(access: AccountAccess, quarter: Quarter) -> Comparison:
+    """Both sides' ratings for a quarter and their movement since the previous quarter,
+    as far as the blind rule allows, in four queries whatever the size."""
+    account = access.account
+    previous = quarter.previous()
+    states = quarter_states(account, [quarter, previous])
+    assessments = (
+        Assessment.objects.filter(account=account, quarter__in=[str(quarter), str(previous)], status="submitted")
+        .select_related("champion")
+        .prefetch_related(_ratings_with_dimensions())
+    )
+    result = Comparison(state=states[quarter])
+    current, earlier = {}, {}
+    for assessment in assessments:
+        if not can_see_side(access, assessment.side, states[assessment.quarter]):
+            continue
+        if assessment.quarter == quarter:
+            current[assessment.side] = assessment
+            setattr(result, assessment.side, assessment)
+        else:
+            earlier[assessment.side] = assessment
+    if not states[quarter].is_open:
+        return result
+
+    rows: dict[int, ComparisonRow] = {}
+    for side, assessment in current.items():
+        for rating in assessment.ratings.all():
+            row = rows.setdefault(rating.dimension_id, ComparisonRow(rating.dimension, SideView(), SideView()))
+            view = getattr(row, side)
+            view.colour, view.comment, view.action = rating.colour_choice, rating.comment, rating.action
+    for side, assessment in earlier.items():
+        for rating in assessment.ratings.all():
+            if rating.dimension_id in rows:
+                getattr(rows[rating.dimension_id], side).previous = rating.colour_choice
+    result.rows = sorted(rows.values(), key=lambda row: (row.dimension.position, row.dimension.pk))
+    return result
+
+
+def _ratings_with_dimensions():
+    from django.db.models import Prefetch
+
+    return Prefetch("ratings", queryset=Rating.objects.select_related("dimension"))
+
+
+# --- the history --------------------------------------------------------------------
+
+
+@dataclass
+class HistoryQuarter:
+    state: QuarterState
+    sides: dict[str, str]  # side -> "Submitted" / "Draft" / "Not started" as this user may know it
+    can_compare: bool
+
+
+@dataclass
+class ScorecardHistory:
+    quarters: list[HistoryQuarter]
+    figures: dict[str, dict]  # side -> Plotly figure, only sides with something visible
+    tables: dict[str, dict]  # side -> {"dimensions": [...], "rows": [(dimension, [Colour|None per quarter])]}
+
+
+def history_quarters(last: Quarter | None = None, count: int = HISTORY_QUARTERS) -> list[Quarter]:
+    last = last or Quarter.current()
+    return quarter_range(last - (count - 1), last)
+
+
+def scorecard_history(access: AccountAccess, quarters: list[Quarter]) -> ScorecardHistory:
+    """Each quarter's state and a heat-map per side (dimensions × quarters) of the
+    submitted assessments this user may see, in five queries whatever the size."""
+    account = access.account
+    states = quarter_states(account, quarters)
+    dimensions = all_dimensions(account)
+    by_dimension = {d.pk: d for d in dimensions}
+    cells: dict[str, dict[tuple[int, Quarter], Colour]] = {side: {} for side in SIDES}
+    ratings = Rating.objects.filter(
+        assessment__account=account, assessment__quarter__in=[str(q) for q in quarters],
+        assessment__status="submitted", colour__isnull=False,
+    ).values_list("assessment__side", "assessment__quarter", "dimension_id", "colour")
+    for side, quarter, dimension_id, colour in ratings:
+        if can_see_side(access, side, states[quarter]):
+            cells[side][(dimension_id, quarter)] = Colour(colour)
+
+    rows = []
+    for quarter in quarters:
+        state = states[quarter]
+        sides = {}
+        for side in SIDES:
+            if side in state.submitted:
+                sides[side] = "Submitted"
+            elif side == access.side and side in state.started:
+                sides[side] = "Draft"
+            else:
+                sides[side] = "Not submitted"
+        rows.append(HistoryQuarter(state, sides, state.is_open))
+
+    figures, tables = {}, {}
+    for side in SIDES:
+        if not cells[side]:
+            continue
+        used = [d for d in dimensions if any((d.pk, q) in cells[side] for q in quarters)]
+        grid = [[cells[side].get((d.pk, q)) for q in quarters] for d in used]
+        figures[side] = heatmap_figure(side, [str(q) for q in quarters], [by_dimension[d.pk].name for d in used], grid)
+        tables[side] = {"rows": list(zip(used, grid, strict=True))}
+    return ScorecardHistory(quarters=rows, figures=figures, tables=tables)
+
+
+# Plotly colours for the five steps, the same hues as the chips in tandem.css.
+HEAT_COLOURS = {1: "#b3141b", 2: "#f4a8a0", 3: "#f7d84a", 4: "#9bd8a9", 5: "#1e7b3a"}
+
+
+def heatmap_figure(side: str, quarters: list[str], dimensions: list[str], grid: list[list[Colour | None]]) -> dict:
+    """A plain Plotly figure dict. Every cell carries its symbol and name as text, so the
+    heat-map reads in greyscale and without colour vision."""
+    scale = []
+    for step in range(1, 6):
+        low, high = (step - 1) / 5, step / 5
+        scale += [[low, HEAT_COLOURS[step]], [high, HEAT_COLOURS[step]]]
+    return {
+        "data": [{
+            "type": "heatmap",
+            "x": quarters,
+            "y": dimensions,
+            "z": [[None if c is None else int(c) for c in row] for row in grid],
+            "text": [["" if c is None else f"{c.symbol} {c.label}" for c in row] for row in grid],
+            "texttemplate": "%{text}",
+            "hovertemplate": "%{y}<br>%{x}: %{text}<extra></extra>",
+            "zmin": 0.5,
+            "zmax": 5.5,
+            "colorscale": scale,
+            "xgap": 2,
+            "ygap": 2,
+            "colorbar": {
+                "tickvals": [1, 2, 3, 4, 5],
+                "ticktext": [f"{c.symbol} {c.label}" for c in Colour],
+                "title": {"text": "Colour"},
+            },
+        }],
+        "layout": {
+            "title": {"text": f"{Side(side).label}: champion's colours by quarter"},
+            "xaxis": {"type": "category", "title": {"text": "Quarter"}},
+            "yaxis": {"automargin": True, "autorange": "reversed"},
+            "margin": {"t": 50, "r": 20, "b": 50},
+            "height": 120 + 42 * max(1, len(dimensions)),
+        },
+    }
+
+
+def export_rows(access: AccountAccess) -> list[list[str]]:
+    """Every submitted rating this user may see, for the CSV export, in three queries."""
+    assessments = list(
+        Assessment.objects.filter(account=access.account, status="submitted")
+        .order_by("quarter", "side")
+        .prefetch_related(_ratings_with_dimensions())
+    )
+    quarters = sorted({a.quarter for a in assessments})
+    states = quarter_states(access.account, quarters) if quarters else {}
+    rows = []
+    for assessment in assessments:
+        if not can_see_side(access, assessment.side, states[assessment.quarter]):
+            continue
+        for rating in sorted(assessment.ratings.all(), key=lambda r: r.dimension.position):
+            colour = rating.colour_choice
+            rows.append([
+                str(assessment.quarter), assessment.get_side_display(), rating.dimension.name,
+                colour.label if colour else "", str(int(colour)) if colour else "", rating.comment, rating.action,
+            ])
+    return rows
+
+
+# --- roll-ups for the portfolio --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChampionAverages:
+    quarter: Quarter | None = None
+    home: float | None = None
+    partner: float | None = None
+
+    @property
+    def gap(self) -> float | None:
+        if self.home is None or self.partner is None:
+            return None
+        return round(abs(self.home - self.partner), 2)
+
+
+def champion_averages(account: PartnerAccount) -> ChampionAverages:
+    """Each champion's average colour (1–5) in the latest *open* quarter — both submitted,
+    or released — so a roll-up never shows a side before the blind rule allows it."""
+    from django.db.models import Avg
+
+    submitted = defaultdict(set)
+    for quarter, side in Assessment.objects.filter(account=account, status="submitted").values_list("quarter", "side"):
+        submitted[quarter].add(side)
+    released = set(QuarterRelease.objects.filter(account=account).values_list("quarter", flat=True))
+    open_quarters = [q for q, sides in submitted.items() if sides >= set(SIDES) or q in released]
+    if not open_quarters:
+        return ChampionAverages()
+    quarter = max(open_quarters)
+    averages = dict(
+        Rating.objects.filter(
+            assessment__account=account, assessment__quarter=quarter, assessment__status="submitted",
+            colour__isnull=False,
+        ).values_list("assessment__side").annotate(average=Avg("colour")).values_list("assessment__side", "average")
+    )
+    home, partner = averages.get(Side.HOME), averages.get(Side.PARTNER)
+    return ChampionAverages(
+        quarter=quarter,
+        home=None if home is None else round(home, 2),
+        partner=None if partner is None else round(partner, 2),
+    )
