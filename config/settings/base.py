@@ -173,6 +173,8 @@ else:
     }
     # The filesystem transport has no broadcast exchange: one solo worker, no remote control.
     CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
+# One queue; its name can be set so that two deployments (or a test run) can share a Redis.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
