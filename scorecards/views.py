@@ -68,6 +68,7 @@ def _assessment_context(access: AccountAccess, quarter: Quarter, form=None, erro
         "can_write": can_write,
         "form": form if can_write else None,
         "state": state,
+        "next": quarter.next() if quarter.next() <= Quarter.current() else None,
         "side_label": Side(access.side).label,
         "error": error,
     }

@@ -50,7 +50,7 @@ def test_discuss_first_lists_gaps_of_two_or_more_largest_first_then_in_dimension
     listed = page.split("Discuss first")[1].split("Every dimension")[0]
     assert listed.index(names[0]) < listed.index(names[2]) < listed.index(names[4])
     assert names[1] not in listed and names[6] not in listed
-    assert f"{names[0]} — 4 steps apart: home ★ Bright Green , partner ✖ Bright Red" in page
+    assert f"{names[0]} — 4 steps apart: home ★ Bright Green, partner ✖ Bright Red" in page
 
 
 def test_each_sides_movement_since_last_quarter(client, compared):

@@ -231,3 +231,13 @@ def test_the_demo_tells_its_three_stories_and_can_run_twice(db):
     last_colours = Rating.objects.filter(assessment=latest).values_list("colour", flat=True)
     assert set(last_colours) <= {4, 5}  # ... and is driven to green
     assert not Assessment.objects.filter(account__slug="meridian-health").exists()  # no partner champion
+
+
+def test_administrators_find_reopen_and_release_on_the_history_page_and_nobody_else_does(client, cast):
+    submit(cast["champion"], cast.account, 4)
+    client.force_login(cast["admin"])
+    page = text_of(client.get(reverse("scorecards:history", args=["helix"])))
+    assert f"Reopen the home firm's {LAST} scorecard" in page and f"Release {LAST}" in page
+    client.force_login(cast["champion"])
+    page = text_of(client.get(reverse("scorecards:history", args=["helix"])))
+    assert "Reopen" not in page and "Release" not in page
