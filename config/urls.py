@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/<slug:slug>/scorecards/", include("scorecards.urls")),
     path("accounts/<slug:slug>/plan/", include("plans.urls")),
     path("accounts/", include("accounts.urls")),
+    path("notifications/", include("notifications.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),

@@ -11,3 +11,9 @@ class DashboardsConfig(AppConfig):
         from .receivers import apply_default_metrics
 
         account_created.connect(apply_default_metrics, dispatch_uid="dashboards.apply_default_metrics")
+
+        from notifications.reminders import register
+
+        from .reminders import RESULTS_MISSING
+
+        register(RESULTS_MISSING)

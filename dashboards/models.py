@@ -287,3 +287,27 @@ class MetricResult(models.Model):
         if self.value is None or self.check_value is None:
             return False
         return abs(self.value - self.check_value) > self.metric.mismatch_tolerance
+
+
+class MetricTrend(models.Model):
+    """A metric's trend, computed in the background (``dashboards.tasks``) after results
+    change and nightly, so the dashboard reads it instead of computing it."""
+
+    metric = models.OneToOneField(
+        MetricDefinition, on_delete=models.CASCADE, primary_key=True, related_name="stored_trend"
+    )
+    quarter = QuarterField(help_text="The latest quarter with a result: the facts are as of this quarter.")
+    quarters_used = models.PositiveSmallIntegerField()
+    moving_average = models.FloatField(help_text="Mean of the results of the last four quarters.")
+    in_green = models.BooleanField(null=True)
+    streak = models.PositiveSmallIntegerField(help_text="Quarters in a row in (or out of) the Green Zone.")
+    slope = models.FloatField(null=True, help_text="Change per quarter, least squares over the last four quarters.")
+    forecast_quarter = QuarterField(null=True)
+    forecast = models.FloatField(null=True)
+    quarters_until_out = models.PositiveSmallIntegerField(
+        null=True, help_text="While in the Green Zone and declining: quarters until the trend line leaves it."
+    )
+    computed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.metric_id} trend as of {self.quarter}"

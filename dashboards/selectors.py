@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 from accounts.models import PartnerAccount
 from accounts.quarters import Quarter
 
-from .models import Direction, MetricDefinition, MetricGoal, MetricResult, Status, judge
+from .models import Direction, MetricDefinition, MetricGoal, MetricResult, MetricTrend, Status, judge
 
 TREND_QUARTERS = 8
 
@@ -25,8 +25,10 @@ def metric_for_account(*, account: PartnerAccount, pk: int) -> MetricDefinition:
     return get_object_or_404(queryset, pk=pk)
 
 
-def _metrics(account: PartnerAccount, *, retired: bool = False) -> list[MetricDefinition]:
+def _metrics(account: PartnerAccount, *, retired: bool = False, with_trends: bool = False) -> list[MetricDefinition]:
     queryset = account.metrics.all() if retired else account.metrics.active()
+    if with_trends:
+        queryset = queryset.select_related("stored_trend")  # joined: no extra query
     metrics = list(queryset.prefetch_related("goals").order_by("position", "name"))
     for metric in metrics:
         metric.account = account
@@ -79,11 +81,20 @@ class MetricRow:
     previous_status: Status | None = None
     out_since: Quarter | None = None
     trend: tuple[float, float] | None = None
+    stored_trend: MetricTrend | None = None  # computed in the background (dashboards.tasks)
     history: list[tuple[Quarter, MetricResult, Status | None]] = field(default_factory=list)
 
     @property
     def left_green_this_quarter(self) -> bool:
         return self.status not in (None, Status.GREEN) and self.previous_status in (None, Status.GREEN)
+
+    @property
+    def trend_improving(self) -> bool | None:
+        """Whether the stored four-quarter slope points the good way (None when flat or unknown)."""
+        slope = self.stored_trend.slope if self.stored_trend else None
+        if not slope:
+            return None
+        return (slope > 0) == (self.metric.direction == Direction.HIGHER)
 
     @property
     def trend_word(self) -> str:
@@ -96,8 +107,11 @@ class MetricRow:
         return "improving" if slope > 0 else "worsening"
 
 
-def _metric_row(metric: MetricDefinition, results: dict[Quarter, MetricResult], quarter: Quarter) -> MetricRow:
+def _metric_row(
+    metric: MetricDefinition, results: dict[Quarter, MetricResult], quarter: Quarter, *, with_trends: bool = False
+) -> MetricRow:
     row = MetricRow(metric=metric, quarter=quarter, results=results)
+    row.stored_trend = getattr(metric, "stored_trend", None) if with_trends else None
     row.goal = metric.goal_for(quarter)
     row.result = results.get(quarter)
     row.status = status_of(metric, row.result, quarter)
@@ -149,11 +163,11 @@ def default_quarter(quarters_with_results: list[Quarter]) -> Quarter:
 
 
 def dashboard_for(*, account: PartnerAccount, quarter: Quarter | None) -> Dashboard:
-    metrics = _metrics(account)
+    metrics = _metrics(account, with_trends=True)
     results = _results_by_metric(metrics)
     quarters = sorted({q for by_quarter in results.values() for q in by_quarter})
     quarter = quarter or default_quarter(quarters)
-    rows = [_metric_row(metric, results[metric.pk], quarter) for metric in metrics]
+    rows = [_metric_row(metric, results[metric.pk], quarter, with_trends=True) for metric in metrics]
     return Dashboard(account=account, quarter=quarter, quarters_with_results=quarters, rows=rows)
 
 

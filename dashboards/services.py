@@ -11,11 +11,14 @@ from django.db.models import Max
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from accounts.background import enqueue_debounced
 from accounts.models import PartnerAccount, Side, User
 from accounts.quarters import Quarter
+from accounts.signals import account_figures_changed
 
 from .defaults import DEFAULT_METRICS
-from .models import BEGINNING, MetricDefinition, MetricGoal, MetricResult
+from .models import BEGINNING, Direction, MetricDefinition, MetricGoal, MetricResult, MetricTrend, Status, judge
+from .trends import trend_facts
 
 DEFINITION_FIELDS = (
     "name", "category", "unit", "direction", "mismatch_tolerance", "calculation_basis", "data_owner",
@@ -113,6 +116,7 @@ def metric_goal_set(
     record._history_user = by
     record.full_clean()
     record.save()
+    trends_recompute_later(account_id=metric.account_id)
     return record
 
 
@@ -226,4 +230,64 @@ def results_record(
             ))
             continue
         saved.append(result)
+    for account_id in {result.metric.account_id for result in saved}:
+        trends_recompute_later(account_id=account_id)
     return saved, conflicts
+
+
+# --- trends, computed in the background -------------------------------------------------
+
+
+def trends_recompute_later(*, account_id: int) -> None:
+    """Recompute this account's trends shortly after the transaction commits, once per
+    burst of saves."""
+    from django.conf import settings
+
+    from .tasks import recompute_account_trends
+
+    enqueue_debounced(recompute_account_trends, key=f"trends:{account_id}", args=[account_id],
+                      delay=settings.TANDEM_RECOMPUTE_DELAY_SECONDS)
+    account_figures_changed.send(sender=MetricResult, account_id=account_id)
+
+
+@transaction.atomic
+def metric_trends_recompute(*, account_id: int) -> int:
+    """Store the trend facts of each of the account's active metrics (see
+    ``dashboards.trends``); metrics without results lose theirs. Returns how many are stored."""
+    metrics = list(MetricDefinition.objects.active().filter(account_id=account_id).prefetch_related("goals"))
+    values: dict[int, list[tuple[Quarter, float]]] = {m.pk: [] for m in metrics}
+    by_pk = {m.pk: m for m in metrics}
+    for metric_id, quarter, home, partner in MetricResult.objects.filter(metric__in=metrics).values_list(
+        "metric_id", "quarter", "home_value", "partner_value"
+    ):
+        value = home if by_pk[metric_id].data_owner == Side.HOME else partner
+        if value is not None:
+            values[metric_id].append((Quarter.parse(quarter) if isinstance(quarter, str) else quarter, float(value)))
+    stored = 0
+    for metric in metrics:
+        facts = trend_facts(values[metric.pk], is_green=_green_judge(metric),
+                            higher_is_better=metric.direction == Direction.HIGHER)
+        if facts is None:
+            MetricTrend.objects.filter(metric=metric).delete()
+            continue
+        MetricTrend.objects.update_or_create(metric=metric, defaults={
+            "quarter": facts.quarter, "quarters_used": facts.quarters_used, "moving_average": facts.moving_average,
+            "in_green": facts.in_green, "streak": facts.streak, "slope": facts.slope,
+            "forecast_quarter": facts.forecast_quarter, "forecast": facts.forecast,
+            "quarters_until_out": facts.quarters_until_out,
+        })
+        stored += 1
+    MetricTrend.objects.filter(metric__account_id=account_id, metric__retired_at__isnull=False).delete()
+    return stored
+
+
+def _green_judge(metric: MetricDefinition):
+    def is_green(quarter: Quarter, value: float) -> bool | None:
+        goal = metric.goal_for(quarter)
+        if goal is None:
+            return None
+        status = judge(Decimal(str(value)), direction=metric.direction, goal=goal.goal,
+                       warning=goal.warning_threshold)
+        return status == Status.GREEN
+
+    return is_green

@@ -1,1 +1,31 @@
-from django.db import models  # noqa: F401
+"""The portfolio's stored roll-ups. The portfolio sits above every other app, so it is
+the one place that can combine dashboards, scorecards and (once it lands) plans."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from accounts.models import PartnerAccount
+from accounts.quarters import QuarterField
+
+
+class AccountHealth(models.Model):
+    """One account's health, recomputed in the background (``portfolio.tasks``) after its
+    results or scorecards change, and nightly."""
+
+    account = models.OneToOneField(PartnerAccount, on_delete=models.CASCADE, primary_key=True, related_name="health")
+    results_quarter = QuarterField(null=True, help_text="The latest quarter with results.")
+    metrics_with_results = models.PositiveSmallIntegerField(default=0)
+    metrics_green = models.PositiveSmallIntegerField(default=0)
+    green_share = models.FloatField(null=True, help_text="Share (0–1) of metrics with a result that are green.")
+    scorecard_quarter = QuarterField(null=True, help_text="The latest quarter both champions' scorecards are open.")
+    home_champion_average = models.FloatField(null=True)
+    partner_champion_average = models.FloatField(null=True)
+    champion_gap = models.FloatField(null=True, help_text="Steps between the two champions' averages.")
+    # Filled in once the plan (issue 5) lands: None means "not known", not zero.
+    overdue_actions = models.PositiveIntegerField(null=True)
+    days_since_review_meeting = models.PositiveIntegerField(null=True)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Health of {self.account_id}"

@@ -16,3 +16,9 @@ class ScorecardsConfig(AppConfig):
 
         # Accounts never imports scorecards; a new account gets its dimensions here.
         account_created.connect(_apply_default_dimensions, dispatch_uid="scorecards-default-dimensions")
+
+        from notifications.reminders import register
+
+        from .reminders import SCORECARD_MISSING
+
+        register(SCORECARD_MISSING)

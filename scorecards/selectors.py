@@ -346,3 +346,46 @@ def export_rows(access: AccountAccess) -> list[list[str]]:
                 colour.label if colour else "", str(int(colour)) if colour else "", rating.comment, rating.action,
             ])
     return rows
+
+
+# --- roll-ups for the portfolio --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChampionAverages:
+    quarter: Quarter | None = None
+    home: float | None = None
+    partner: float | None = None
+
+    @property
+    def gap(self) -> float | None:
+        if self.home is None or self.partner is None:
+            return None
+        return round(abs(self.home - self.partner), 2)
+
+
+def champion_averages(account: PartnerAccount) -> ChampionAverages:
+    """Each champion's average colour (1–5) in the latest *open* quarter — both submitted,
+    or released — so a roll-up never shows a side before the blind rule allows it."""
+    from django.db.models import Avg
+
+    submitted = defaultdict(set)
+    for quarter, side in Assessment.objects.filter(account=account, status="submitted").values_list("quarter", "side"):
+        submitted[quarter].add(side)
+    released = set(QuarterRelease.objects.filter(account=account).values_list("quarter", flat=True))
+    open_quarters = [q for q, sides in submitted.items() if sides >= set(SIDES) or q in released]
+    if not open_quarters:
+        return ChampionAverages()
+    quarter = max(open_quarters)
+    averages = dict(
+        Rating.objects.filter(
+            assessment__account=account, assessment__quarter=quarter, assessment__status="submitted",
+            colour__isnull=False,
+        ).values_list("assessment__side").annotate(average=Avg("colour")).values_list("assessment__side", "average")
+    )
+    home, partner = averages.get(Side.HOME), averages.get(Side.PARTNER)
+    return ChampionAverages(
+        quarter=quarter,
+        home=None if home is None else round(home, 2),
+        partner=None if partner is None else round(partner, 2),
+    )

@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.access import AccountAccess
 from accounts.models import PartnerAccount, User
 from accounts.quarters import Quarter
+from accounts.signals import account_figures_changed
 
 from .models import Assessment, Dimension, QuarterRelease, Rating
 
@@ -174,6 +175,7 @@ def assessment_submit(
     assessment._history_user = access.user
     assessment.full_clean()
     assessment.save()
+    account_figures_changed.send(sender=Assessment, account_id=assessment.account_id)
     return assessment
 
 

@@ -77,6 +77,8 @@ def record_figure(metric, quarter, value, *, side=None, by=None, note=""):
     )
     assert not conflicts
     return saved[0]
+
+
 # --- scorecards -----------------------------------------------------------------------
 
 

@@ -157,7 +157,8 @@ def test_an_account_manager_adds_a_metric_at_the_end(client, cast, metrics):
     assert cast.account.metrics.get(name="Forecast accuracy").position == 15
 
 
-@pytest.mark.parametrize(("page", "pinned"), [("dashboard", 10), ("entry", 10)])
+# 11: one of them is the bell's unread count in the layout; the stored trends are joined, not queried.
+@pytest.mark.parametrize(("page", "pinned"), [("dashboard", 11), ("entry", 11)])
 def test_dashboard_and_entry_cost_the_same_queries_at_8_and_at_40_quarters(client, cast, metrics, page, pinned):
     fill_quarters(cast.account, 8)
     url = (reverse("dashboards:dashboard", args=["helix"]) if page == "dashboard"

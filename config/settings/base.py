@@ -5,6 +5,7 @@ Celery on kombu's filesystem broker."""
 from pathlib import Path
 
 import plotly
+from celery.schedules import crontab
 
 from .environment import (
     env_bool,
@@ -39,6 +40,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "accounts",
+    "notifications",
     "dashboards",
     "scorecards",
     "plans",
@@ -76,6 +78,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.navigation",
+                "notifications.context_processors.bell",
             ],
         },
     }
@@ -170,6 +173,8 @@ else:
     }
     # The filesystem transport has no broadcast exchange: one solo worker, no remote control.
     CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
+# One queue; its name can be set so that two deployments (or a test run) can share a Redis.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -181,11 +186,37 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-# Every periodic job is listed here, once; beat copies it into the admin-editable table.
-CELERY_BEAT_SCHEDULE: dict = {}
+# Every periodic job is listed here, once; beat copies it into the admin-editable table
+# (django-celery-beat), where administrators can see, pause or move them. Exactly one
+# beat runs: `make run` starts one, docker-compose has a single `beat` service.
+CELERY_BEAT_SCHEDULE: dict = {
+    # Every morning: reminders due after a quarter ends (results to log, scorecards to
+    # submit). Daily rather than on the quarter's first day so that people who join late,
+    # and a run missed while the system was down, are still covered; the claims make every
+    # run after the first send nothing new.
+    "send-due-reminders": {
+        "task": "notifications.send_due_reminders",
+        "schedule": crontab(minute=0, hour=7),
+        "options": {"expires": 6 * 3600},
+    },
+    # Every night, when nobody is entering figures: recompute every account's metric
+    # trends and health roll-ups, account by account. Saving results already triggers a
+    # recompute for that account; this catches goal changes and the passing of quarters.
+    "recompute-trends-and-health": {
+        "task": "portfolio.recompute_all_accounts",
+        "schedule": crontab(minute=30, hour=2),
+        "options": {"expires": 12 * 3600},
+    },
+}
+# Saving results recomputes that account's trends once, this many seconds after the
+# first save: a burst of saves (a whole entry grid, several people) costs one recompute.
+TANDEM_RECOMPUTE_DELAY_SECONDS = env_int("TANDEM_RECOMPUTE_DELAY_SECONDS", 15, minimum=0)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Tandem <tandem@localhost>")
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(DATA_DIR / "mail"))  # for the file-based e-mail backend
+# Links in e-mails are this address plus the relative link of the notification.
+TANDEM_BASE_URL = env_str("TANDEM_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

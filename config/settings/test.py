@@ -11,3 +11,6 @@ STORAGES = {
 }
 AXES_ENABLED = False
 WHITENOISE_USE_FINDERS = True
+# Tasks run in-process; one test starts a real worker against Redis (test_celery_worker.py).
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True

@@ -1,0 +1,90 @@
+"""Trend maths for one metric, as plain functions of its results (no database), so the
+numbers can be checked by hand.
+
+Everything looks at the last ``WINDOW`` quarters ending with the latest quarter that has
+a result; ``x`` is the quarter's index (consecutive quarters are 1 apart), so a gap in
+the results stretches the line as it should.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from accounts.quarters import Quarter
+
+WINDOW = 4
+# "Quarters until it leaves the Green Zone" looks this far ahead; beyond it, not at all.
+HORIZON = 20
+
+
+def least_squares(points: list[tuple[float, float]]) -> tuple[float, float] | None:
+    """Slope and intercept of the least-squares line through (x, y), or None with
+    fewer than two distinct x."""
+    if len(points) < 2:
+        return None
+    n = len(points)
+    mean_x = sum(x for x, _ in points) / n
+    mean_y = sum(y for _, y in points) / n
+    spread = sum((x - mean_x) ** 2 for x, _ in points)
+    if spread == 0:
+        return None
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in points) / spread
+    return slope, mean_y - slope * mean_x
+
+
+@dataclass(frozen=True)
+class TrendFacts:
+    quarter: Quarter  # the latest quarter with a result: what the facts are "as of"
+    quarters_used: int
+    moving_average: float
+    in_green: bool | None  # None: no goal to judge against
+    streak: int  # consecutive quarters, ending with ``quarter``, on the same side of the goal
+    slope: float | None = None  # change per quarter
+    intercept: float | None = None
+    forecast_quarter: Quarter | None = None
+    forecast: float | None = None
+    quarters_until_out: int | None = None  # while green and declining: quarters until the line leaves
+
+
+def trend_facts(
+    history: list[tuple[Quarter, float]],
+    *,
+    is_green: Callable[[Quarter, float], bool | None],
+    higher_is_better: bool,
+) -> TrendFacts | None:
+    """The facts for one metric from its results ``history`` (any order). ``is_green``
+    judges a value against the goal in force in a quarter (future quarters included)."""
+    if not history:
+        return None
+    history = sorted(history)
+    latest = history[-1][0]
+    window = [(q, v) for q, v in history if q.index > latest.index - WINDOW]
+    moving_average = sum(v for _, v in window) / len(window)
+
+    in_green = is_green(latest, history[-1][1])
+    streak = 0
+    expected = latest
+    for quarter, value in reversed(history):
+        if quarter != expected or is_green(quarter, value) != in_green:
+            break
+        streak += 1
+        expected = quarter.previous()
+
+    facts = dict(quarter=latest, quarters_used=len(window), moving_average=moving_average,
+                 in_green=in_green, streak=streak)
+    line = least_squares([(float(q.index), v) for q, v in window])
+    if line is None:
+        return TrendFacts(**facts)
+    slope, intercept = line
+    upcoming = latest.next()
+    facts.update(slope=slope, intercept=intercept, forecast_quarter=upcoming,
+                 forecast=slope * upcoming.index + intercept)
+    declining = slope < 0 if higher_is_better else slope > 0
+    if in_green and declining:
+        for ahead in range(1, HORIZON + 1):
+            quarter = latest + ahead
+            if is_green(quarter, slope * quarter.index + intercept) is False:
+                facts["quarters_until_out"] = ahead
+                break
+    return TrendFacts(**facts)

@@ -1,0 +1,58 @@
+"""Health roll-ups per account, stored for the portfolio."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+
+from accounts.background import enqueue_debounced
+from accounts.models import PartnerAccount
+from dashboards.models import Status
+from dashboards.selectors import dashboard_for
+from dashboards.services import metric_trends_recompute
+from scorecards.selectors import champion_averages
+
+from .models import AccountHealth
+
+
+def health_recompute_later(*, account_id: int) -> None:
+    from .tasks import recompute_account_health
+
+    enqueue_debounced(recompute_account_health, key=f"health:{account_id}", args=[account_id],
+                      delay=settings.TANDEM_RECOMPUTE_DELAY_SECONDS)
+
+
+@transaction.atomic
+def account_health_recompute(*, account_id: int) -> AccountHealth | None:
+    account = PartnerAccount.objects.filter(pk=account_id).first()
+    if account is None:
+        return None
+    board = dashboard_for(account=account, quarter=None)
+    judged = [row for row in board.rows if row.status is not None]
+    green = sum(1 for row in judged if row.status == Status.GREEN)
+    champions = champion_averages(account)
+    health, _ = AccountHealth.objects.update_or_create(account=account, defaults={
+        "results_quarter": board.quarter if board.quarters_with_results else None,
+        "metrics_with_results": len(judged),
+        "metrics_green": green,
+        "green_share": round(green / len(judged), 4) if judged else None,
+        "scorecard_quarter": champions.quarter,
+        "home_champion_average": champions.home,
+        "partner_champion_average": champions.partner,
+        "champion_gap": champions.gap,
+        # The plan (issue 5) is not here yet: unknown rather than zero.
+        "overdue_actions": None,
+        "days_since_review_meeting": None,
+    })
+    return health
+
+
+def accounts_recompute_all() -> int:
+    """Trends and health for every account, one account at a time: the ids are streamed
+    and nothing is kept between accounts, so memory does not grow with the portfolio."""
+    count = 0
+    for account_id in PartnerAccount.objects.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=200):
+        metric_trends_recompute(account_id=account_id)
+        account_health_recompute(account_id=account_id)
+        count += 1
+    return count

@@ -1,0 +1,270 @@
+"""Who is reminded after a quarter ends, and that each reminder goes out exactly once —
+however often the job runs, retries, or runs twice at the same time."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from smtplib import SMTPException
+from unittest import mock
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.db import OperationalError, connection
+
+from accounts.models import Membership, Side
+from accounts.quarters import Quarter
+from notifications.models import EmailOptOut, Notification, ReminderClaim
+from notifications.reminders import Reminder, ReminderKind, iso_week, register, registered_kinds
+from notifications.services import reminders_due, reminders_send
+from notifications.tasks import TRANSIENT_ERRORS, send_due_reminders
+
+from .factories import AssessmentFactory, record_figure, with_default_metrics
+
+Q = Quarter.parse
+APRIL_2 = dt.date(2026, 4, 2)  # 2026-Q1 (Jan–Mar) has just ended, with the default calendar
+
+
+def due_to(today):
+    return sorted((r.kind, r.user_id, r.period) for r in reminders_due(today))
+
+
+def log_everything(account, quarter, by):
+    for metric in account.metrics.active():
+        record_figure(metric, quarter, 1, by=by, side=metric.data_owner)
+
+
+def submit_scorecard(account, quarter, side, champion):
+    AssessmentFactory(account=account, quarter=Q(quarter), side=side, champion=champion)
+
+
+@pytest.fixture
+def helix(cast):
+    with_default_metrics(cast.account)
+    return cast
+
+
+def test_after_a_quarter_ends_managers_with_missing_results_and_champions_without_a_scorecard_are_due(helix):
+    cast = helix
+    assert due_to(APRIL_2) == sorted([
+        ("results_missing", cast["manager"].pk, "2026-Q1"),
+        ("scorecard_missing", cast["champion"].pk, "2026-Q1"),
+        ("scorecard_missing", cast["partner_champion"].pk, "2026-Q1"),
+    ])
+    # Viewers, contributors, partner users and people of other accounts are never reminded.
+    reminded = {r.user_id for r in reminders_due(APRIL_2)}
+    for name in ("viewer", "contributor", "partner_user", "outsider", "admin", "portfolio"):
+        assert cast[name].pk not in reminded
+
+
+def test_nobody_is_reminded_once_everything_is_in(helix):
+    cast = helix
+    log_everything(cast.account, "2026-Q1", cast["manager"])
+    submit_scorecard(cast.account, "2026-Q1", Side.HOME, cast["champion"])
+    submit_scorecard(cast.account, "2026-Q1", Side.PARTNER, cast["partner_champion"])
+    assert due_to(APRIL_2) == []
+
+
+def test_a_draft_scorecard_still_counts_as_missing_and_one_side_does_not_excuse_the_other(helix):
+    cast = helix
+    AssessmentFactory(account=cast.account, quarter=Q("2026-Q1"), side=Side.HOME, champion=cast["champion"],
+                      status="draft", submitted_at=None)
+    submit_scorecard(cast.account, "2026-Q1", Side.PARTNER, cast["partner_champion"])
+    scorecard_due = [(k, u) for k, u, _ in due_to(APRIL_2) if k == "scorecard_missing"]
+    assert scorecard_due == [("scorecard_missing", cast["champion"].pk)]
+
+
+def test_one_missing_result_is_enough_and_the_reminder_says_how_many(helix):
+    cast = helix
+    log_everything(cast.account, "2026-Q1", cast["manager"])
+    metric = cast.account.metrics.active().first()
+    record_figure(metric, "2026-Q1", None, by=cast["manager"], side=metric.data_owner)
+    [reminder] = [r for r in reminders_due(APRIL_2) if r.kind == "results_missing"]
+    assert "1 result for 2026-Q1" in reminder.body
+    assert reminder.link == "/accounts/helix/dashboard/2026-Q1/"
+
+
+def test_at_the_quarter_boundary_the_reminder_moves_to_the_quarter_that_just_ended(helix):
+    cast = helix
+    log_everything(cast.account, "2025-Q4", cast["manager"])
+    last_day_of_q1, first_day_of_q2 = dt.date(2026, 3, 31), dt.date(2026, 4, 1)
+    assert [r for r in reminders_due(last_day_of_q1) if r.kind == "results_missing"] == []
+    assert [(r.period, r.user_id) for r in reminders_due(first_day_of_q2) if r.kind == "results_missing"] == [
+        ("2026-Q1", cast["manager"].pk)
+    ]
+
+
+def test_a_fiscal_year_starting_in_april_moves_the_boundaries(helix, settings):
+    settings.FISCAL_YEAR_START_MONTH = 4
+    cast = helix
+    # FY2026 runs April 2025 – March 2026, so 2026-Q4 is January to March 2026.
+    log_everything(cast.account, "2026-Q4", cast["manager"])
+    submit_scorecard(cast.account, "2026-Q4", Side.HOME, cast["champion"])
+    submit_scorecard(cast.account, "2026-Q4", Side.PARTNER, cast["partner_champion"])
+    assert Quarter.containing(dt.date(2026, 4, 1)) == Q("2027-Q1")
+    assert due_to(dt.date(2026, 4, 1)) == []  # 2026-Q4 just ended, and everything is in
+    # On 31 March 2026 the quarter that had ended was 2026-Q3 (October–December 2025).
+    assert {(k, p) for k, _, p in due_to(dt.date(2026, 3, 31))} == {
+        ("results_missing", "2026-Q3"), ("scorecard_missing", "2026-Q3"),
+    }
+    # And on 1 July 2026 (2027-Q1 over) everybody is due again, for 2027-Q1.
+    assert {p for _, _, p in due_to(dt.date(2026, 7, 1))} == {"2027-Q1"}
+
+
+def test_sending_creates_a_notification_and_an_email_with_the_link(helix, settings):
+    settings.TANDEM_BASE_URL = "https://tandem.example.com"
+    cast = helix
+    sent = reminders_send(APRIL_2)
+    assert len(sent) == 3
+    note = Notification.objects.get(user=cast["manager"])
+    assert note.kind == "results_missing" and note.account == cast.account and note.emailed_at
+    assert note.link == "/accounts/helix/dashboard/2026-Q1/"
+    message = next(m for m in mail.outbox if m.to == [cast["manager"].email])
+    assert message.subject == "[Tandem] Log the 2026-Q1 results for Helix Components"
+    assert "https://tandem.example.com/accounts/helix/dashboard/2026-Q1/" in message.body
+
+
+def test_running_twice_sends_nothing_new(helix):
+    first = reminders_send(APRIL_2)
+    again = reminders_send(APRIL_2)
+    later_the_same_quarter = reminders_send(APRIL_2 + dt.timedelta(days=30))
+    assert len(first) == 3 and again == [] and later_the_same_quarter == []
+    assert Notification.objects.count() == 3 == ReminderClaim.objects.count()
+    assert len(mail.outbox) == 3
+    assert reminders_due(APRIL_2) == []
+    assert len(reminders_due(APRIL_2, include_sent=True)) == 3
+
+
+def test_the_next_quarter_is_a_new_reminder(helix):
+    reminders_send(APRIL_2)
+    assert len(reminders_send(dt.date(2026, 7, 1))) == 3
+    assert set(ReminderClaim.objects.values_list("period", flat=True)) == {"2026-Q1", "2026-Q2"}
+
+
+def test_a_retry_after_the_mail_server_failed_sends_each_reminder_once(helix):
+    """The first run dies on the second e-mail: that reminder's claim rolls back with it,
+    the first stays claimed. The retry sends the rest — nobody gets two, nobody none."""
+    from django.core.mail import send_mail as real_send_mail
+
+    calls = {"n": 0}
+
+    def flaky(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise SMTPException("421 try again later")
+        return real_send_mail(*args, **kwargs)
+
+    with mock.patch("notifications.services.send_mail", side_effect=flaky), pytest.raises(SMTPException):
+        reminders_send(APRIL_2)
+    assert ReminderClaim.objects.count() == Notification.objects.count() == len(mail.outbox) == 1
+
+    with mock.patch("notifications.services.send_mail", side_effect=flaky):
+        retried = reminders_send(APRIL_2)
+    assert len(retried) == 2
+    assert ReminderClaim.objects.count() == Notification.objects.count() == len(mail.outbox) == 3
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        {m.to[0] for m in mail.outbox}
+    )  # no address twice
+
+
+def test_the_task_retries_transient_errors_only():
+    assert SMTPException in TRANSIENT_ERRORS and OperationalError in TRANSIENT_ERRORS
+    assert send_due_reminders.autoretry_for == TRANSIENT_ERRORS
+    assert ValueError not in TRANSIENT_ERRORS and not issubclass(ValueError, TRANSIENT_ERRORS)
+
+
+def test_the_task_takes_an_iso_date_and_sends(helix):
+    result = send_due_reminders.apply(args=[APRIL_2.isoformat()])
+    assert result.get() == 3
+    assert send_due_reminders.apply(args=[APRIL_2.isoformat()]).get() == 0
+
+
+def test_email_can_be_turned_off_per_kind_and_the_notification_still_arrives(helix):
+    cast = helix
+    EmailOptOut.objects.create(user=cast["champion"], kind="scorecard_missing")
+    reminders_send(APRIL_2)
+    assert Notification.objects.filter(user=cast["champion"]).count() == 1
+    assert Notification.objects.get(user=cast["champion"]).emailed_at is None
+    assert [m.to for m in mail.outbox if m.to == [cast["champion"].email]] == []
+    assert len(mail.outbox) == 2
+
+
+def test_an_inactive_user_is_not_reminded(helix):
+    cast = helix
+    cast["manager"].is_active = False
+    cast["manager"].save()
+    reminders_send(APRIL_2)
+    assert not Notification.objects.filter(user=cast["manager"]).exists()
+
+
+def test_a_person_removed_from_the_account_is_no_longer_due(helix):
+    cast = helix
+    Membership.objects.filter(user=cast["manager"]).delete()
+    assert "results_missing" not in {k for k, _, _ in due_to(APRIL_2)}
+
+
+def test_the_registry_takes_new_kinds_such_as_weekly_overdue_actions(helix):
+    """How the plan's reminders plug in: a kind with a weekly period is sent once a week."""
+    cast = helix
+    kind = ReminderKind(
+        key="test_weekly", label="Test: weekly", due=lambda today: [Reminder(
+            user_id=cast["contributor"].pk, kind="test_weekly", subject_key="action:1", period=iso_week(today),
+            title="An action is overdue", body="…", link="/", account_id=cast.account.pk,
+        )],
+    )
+    register(kind)
+    try:
+        monday, friday, next_monday = dt.date(2026, 4, 6), dt.date(2026, 4, 10), dt.date(2026, 4, 13)
+        weekly = [n for n in reminders_send(monday) if n.kind == "test_weekly"]
+        assert len(weekly) == 1
+        assert [n for n in reminders_send(friday) if n.kind == "test_weekly"] == []
+        assert len([n for n in reminders_send(next_monday) if n.kind == "test_weekly"]) == 1
+    finally:
+        from notifications import reminders
+
+        reminders._KINDS.pop("test_weekly")
+    assert "test_weekly" not in {k.key for k in registered_kinds()}
+
+
+def test_reminders_due_command_lists_without_sending(helix, capsys):
+    call_command("reminders_due", "--date", APRIL_2.isoformat())
+    out = capsys.readouterr().out
+    assert "3 reminders due on 2026-04-02" in out
+    assert "manager" in out and "/accounts/helix/dashboard/2026-Q1/" in out
+    assert Notification.objects.count() == 0 and mail.outbox == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_runs_send_each_reminder_once(cast):
+    """Two workers run the job at the same moment. Whoever inserts a claim first sends;
+    the other hits the unique constraint and skips. A run that meets a busy database
+    retries, as the Celery task does (OperationalError is transient)."""
+    with_default_metrics(cast.account)
+    start = threading.Barrier(2)
+    sent, errors = [], []
+
+    def worker():
+        try:
+            start.wait()
+            for _attempt in range(50):
+                try:
+                    sent.extend(n.pk for n in reminders_send(APRIL_2))
+                    return
+                except OperationalError:
+                    threading.Event().wait(0.05)
+            errors.append("gave up")
+        except Exception as exc:  # noqa: BLE001
+            errors.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert len(sent) == len(set(sent)) == 3
+    assert ReminderClaim.objects.count() == Notification.objects.count() == 3
+    assert len(mail.outbox) == 3
