@@ -8,8 +8,8 @@ from django.core.management.base import BaseCommand
 
 from accounts import demo as accounts_demo
 from dashboards import demo as dashboards_demo
-from plans import demo as plans_demo
 from notifications.tasks import send_due_reminders
+from plans import demo as plans_demo
 from portfolio import services as portfolio_services
 from scorecards import demo as scorecards_demo
 
