@@ -36,6 +36,22 @@ def scope_to_visible_accounts(queryset: QuerySet, user: User, account_field: str
     return queryset.filter(**{f"{account_field}__memberships__user": user})
 
 
+def is_partner_user(user: User) -> bool:
+    """A partner user belongs to a partner firm through a partner-side membership."""
+    return Membership.objects.filter(user=user, side=Side.PARTNER).exists()
+
+
+def can_see_portfolio(user: User) -> bool:
+    """The portfolio is the home firm's view over its relationships: administrators and
+    portfolio viewers see it over every account, everyone else on the home side over the
+    accounts they belong to (``visible_accounts``). A partner user is told it does not
+    exist. (The navigation draws the same line from its own query: see
+    ``accounts.context_processors``.)"""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.sees_every_account or not is_partner_user(user)
+
+
 @dataclass(frozen=True)
 class AccountAccess:
     """What one user may do with one account they can see."""

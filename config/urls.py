@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/<slug:slug>/plan/", include("plans.urls")),
     path("accounts/", include("accounts.urls")),
     path("notifications/", include("notifications.urls")),
+    path("portfolio/", include("portfolio.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),

@@ -25,6 +25,20 @@ class AccountHealth(models.Model):
     # Filled in once the plan (issue 5) lands: None means "not known", not zero.
     overdue_actions = models.PositiveIntegerField(null=True)
     days_since_review_meeting = models.PositiveIntegerField(null=True)
+    # For the portfolio's columns and flags (issue 7).
+    previous_green_share = models.FloatField(
+        null=True, help_text="Green share of the quarter before the latest one: the trend compares the two."
+    )
+    open_mismatches = models.PositiveSmallIntegerField(
+        default=0, help_text="Calculation mismatches in the latest quarter with results."
+    )
+    last_review_meeting_on = models.DateField(null=True, help_text="The latest quarterly review held.")
+    scores_unchanged_for_a_year = models.BooleanField(
+        default=False, help_text="Neither champion's scorecard has changed in four quarters."
+    )
+    # Filled in once perception surveys land: None means no survey round yet.
+    survey_index = models.FloatField(null=True, help_text="Latest perception survey index, both firms together.")
+    survey_quarter = QuarterField(null=True)
     computed_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.background import enqueue_debounced
 from accounts.models import PartnerAccount
+from accounts.quarters import Quarter
 from dashboards.models import Status
 from dashboards.selectors import dashboard_for
 from dashboards.services import metric_trends_recompute
-from scorecards.selectors import champion_averages
+from plans.selectors import plan_health
+from scorecards.selectors import champion_averages, scores_unchanged_for_a_year
 
 from .models import AccountHealth
 
@@ -31,6 +34,10 @@ def account_health_recompute(*, account_id: int) -> AccountHealth | None:
     judged = [row for row in board.rows if row.status is not None]
     green = sum(1 for row in judged if row.status == Status.GREEN)
     champions = champion_averages(account)
+    today = timezone.localdate()
+    plan = plan_health(account_id=account.pk, today=today)
+    earlier = [row for row in board.rows if row.previous_status is not None]
+    earlier_green = sum(1 for row in earlier if row.previous_status == Status.GREEN)
     health, _ = AccountHealth.objects.update_or_create(account=account, defaults={
         "results_quarter": board.quarter if board.quarters_with_results else None,
         "metrics_with_results": len(judged),
@@ -40,9 +47,14 @@ def account_health_recompute(*, account_id: int) -> AccountHealth | None:
         "home_champion_average": champions.home,
         "partner_champion_average": champions.partner,
         "champion_gap": champions.gap,
-        # The plan (issue 5) is not here yet: unknown rather than zero.
-        "overdue_actions": None,
-        "days_since_review_meeting": None,
+        "overdue_actions": plan.overdue_actions,
+        "days_since_review_meeting": plan.days_since_review(today),
+        "previous_green_share": round(earlier_green / len(earlier), 4) if earlier else None,
+        "open_mismatches": len(board.mismatches),
+        "last_review_meeting_on": plan.last_review_on,
+        "scores_unchanged_for_a_year": scores_unchanged_for_a_year(
+            account, as_of=Quarter.containing(today).previous()
+        ),
     })
     return health
 

@@ -369,14 +369,10 @@ def champion_averages(account: PartnerAccount) -> ChampionAverages:
     or released — so a roll-up never shows a side before the blind rule allows it."""
     from django.db.models import Avg
 
-    submitted = defaultdict(set)
-    for quarter, side in Assessment.objects.filter(account=account, status="submitted").values_list("quarter", "side"):
-        submitted[quarter].add(side)
-    released = set(QuarterRelease.objects.filter(account=account).values_list("quarter", flat=True))
-    open_quarters = [q for q, sides in submitted.items() if sides >= set(SIDES) or q in released]
+    open_quarters = _open_quarters(account)
     if not open_quarters:
         return ChampionAverages()
-    quarter = max(open_quarters)
+    quarter = open_quarters[-1]
     averages = dict(
         Rating.objects.filter(
             assessment__account=account, assessment__quarter=quarter, assessment__status="submitted",
@@ -389,3 +385,41 @@ def champion_averages(account: PartnerAccount) -> ChampionAverages:
         home=None if home is None else round(home, 2),
         partner=None if partner is None else round(partner, 2),
     )
+
+
+FLAT_SCORES_QUARTERS = 4  # a year of quarterly scorecards
+
+
+def _open_quarters(account: PartnerAccount) -> list[Quarter]:
+    """Quarters whose scorecards both sides may see (both submitted, or released), oldest first."""
+    submitted = defaultdict(set)
+    for quarter, side in Assessment.objects.filter(account=account, status="submitted").values_list("quarter", "side"):
+        submitted[quarter].add(side)
+    released = set(QuarterRelease.objects.filter(account=account).values_list("quarter", flat=True))
+    return sorted(q for q, sides in submitted.items() if sides >= set(SIDES) or q in released)
+
+
+def scores_unchanged_for_a_year(account: PartnerAccount, *, as_of: Quarter) -> bool:
+    """Complacency in the scorecards: the champions' read of the relationship has stood
+    still for a year up to ``as_of``. Either no quarter has been opened in the four
+    quarters up to ``as_of`` although there were scorecards before, or the four latest
+    open quarters follow each other and every colour in them, dimension by dimension and
+    on both sides, is the same. An account that never had a scorecard is not flagged
+    here: it has no scores to be flat."""
+    open_quarters = [q for q in _open_quarters(account) if q <= as_of]
+    if not open_quarters:
+        return False
+    latest = open_quarters[-1]
+    if as_of - latest >= FLAT_SCORES_QUARTERS:
+        return True
+    year = quarter_range(latest - (FLAT_SCORES_QUARTERS - 1), latest)
+    if not set(year) <= set(open_quarters):
+        return False
+    colours: dict[Quarter, set] = {q: set() for q in year}
+    for quarter, side, dimension_id, colour in Rating.objects.filter(
+        assessment__account=account, assessment__quarter__in=[str(q) for q in year],
+        assessment__status="submitted", colour__isnull=False,
+    ).values_list("assessment__quarter", "assessment__side", "dimension_id", "colour"):
+        colours[quarter].add((side, dimension_id, colour))
+    first = colours[year[0]]
+    return bool(first) and all(colours[q] == first for q in year[1:])

@@ -114,3 +114,31 @@ class RatingFactory(DjangoModelFactory):
     dimension = factory.SubFactory(DimensionFactory, account=factory.SelfAttribute("..assessment.account"))
     colour = 3
     comment = factory.Faker("sentence")
+
+
+# --- portfolio ------------------------------------------------------------------------
+
+
+class AccountHealthFactory(DjangoModelFactory):
+    """A stored roll-up, set directly: the portfolio reads these, whatever computed them.
+    By default a healthy account: results and a review meeting last quarter, no flags."""
+
+    class Meta:
+        model = "portfolio.AccountHealth"
+
+    account = factory.SubFactory(PartnerAccountFactory)
+    results_quarter = factory.LazyFunction(lambda: Quarter.current().previous())
+    metrics_with_results = 14
+    metrics_green = 11
+    green_share = factory.LazyAttribute(lambda h: round(h.metrics_green / h.metrics_with_results, 4))
+    previous_green_share = 0.7143
+    home_champion_average = 4.0
+    partner_champion_average = 3.5
+    champion_gap = 0.5
+    overdue_actions = 0
+    last_review_meeting_on = factory.LazyFunction(lambda: Quarter.current().previous().start_date)
+    days_since_review_meeting = factory.LazyAttribute(
+        lambda h: (timezone.localdate() - h.last_review_meeting_on).days if h.last_review_meeting_on else None
+    )
+    open_mismatches = 0
+    scores_unchanged_for_a_year = False

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "portfolio"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("export.csv", views.export, {"extension": "csv"}, name="export_csv"),
+    path("export.xlsx", views.export, {"extension": "xlsx"}, name="export_xlsx"),
+]
