@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from accounts.access import can_see_portfolio
 
@@ -47,6 +48,7 @@ def _headers(query: selectors.PortfolioQuery) -> list[dict]:
     return headers
 
 
+@require_safe
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     form = _filters(request)
@@ -75,6 +77,7 @@ def _filename(extension: str) -> str:
     return f"tandem-portfolio-{timezone.localdate():%Y-%m-%d}.{extension}"
 
 
+@require_safe
 @login_required
 def export(request: HttpRequest, extension: str) -> HttpResponse:
     """The filtered, sorted table — every page of it — as CSV or Excel."""

@@ -11,7 +11,8 @@ def _a_membership_of(account):
 
 
 ROUTES = [
-    Route("home", lambda c, a: reverse("home"), expect(200, outsider=200), account_scoped=False),
+    # A portfolio viewer's home is the portfolio.
+    Route("home", lambda c, a: reverse("home"), expect(200, outsider=200, portfolio=302), account_scoped=False),
     Route("create", lambda c, a: reverse("accounts:create"), expect(403, admin=200, outsider=403),
           account_scoped=False),
     Route("overview", lambda c, a: reverse("accounts:overview", args=[a.slug]), expect(200)),

@@ -21,8 +21,10 @@ def test_members_see_exactly_their_accounts_and_global_roles_see_all(client, cas
     assert names_on_home(client, cast["manager"]) == ["Helix Components"]
     assert names_on_home(client, cast["outsider"]) == ["Tarn Metals"]
     everything = ["Corvane Logistics", "Helix Components", "Tarn Metals"]
-    assert names_on_home(client, cast["portfolio"]) == everything
     assert names_on_home(client, cast["admin"]) == everything
+    # A portfolio viewer's home is the portfolio, over every account (tests/test_portfolio_page.py).
+    client.force_login(cast["portfolio"])
+    assert client.get(reverse("home"))["Location"] == reverse("portfolio:index")
 
 
 def test_a_user_without_memberships_is_told_how_to_get_access(client, db):
