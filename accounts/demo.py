@@ -43,6 +43,8 @@ DEMO_USERS = [
     DemoUser("lena", "Lena", "Fischer", "SVP Merchandising, Northwind Retail Group",
              description="partner champion at Northwind Retail Group"),
     DemoUser("omar", "Omar", "Haddad", "COO, Corvane Logistics", description="partner champion at Corvane Logistics"),
+    DemoUser("dana", "Dana", "Whitfield", "Chief Procurement Officer",
+             description="home executive champion at Corvane Logistics"),
 ]
 
 # slug, name, kind, level, target, industry, region, annual value (EUR), description, pillars
@@ -99,6 +101,7 @@ DEMO_MEMBERSHIPS = [
     ("pat", "helix-components", PARTNER, R.EXECUTIVE_CHAMPION),
     ("lena", "northwind-retail", PARTNER, R.EXECUTIVE_CHAMPION),
     ("omar", "corvane-logistics", PARTNER, R.EXECUTIVE_CHAMPION),
+    ("dana", "corvane-logistics", HOME, R.EXECUTIVE_CHAMPION),
 ]
 
 

@@ -28,6 +28,20 @@ SLIDING = [0.6, 0.5, 0.7, 0.45, 0.3, 0.05, -0.5, -1.6]  # green, then yellow, th
 WOBBLY = [0.6, 0.3, -0.4, 0.2, 0.7, 0.9, 0.4, -0.3]  # in and out of yellow
 RECOVERING = [-1.4, -0.9, -0.5, -0.2, 0.15, 0.3, 0.45, 0.6]
 
+# So that the portfolio shows different relationships differently: per account, how many
+# metrics are sliding out of the Green Zone (default two), how many calculation
+# mismatches the last quarter has (default one or two), and whether the last quarter's
+# results are still missing (logged late).
+PORTFOLIO_STORIES = {
+    "meridian-health": {"sliding": 0, "mismatches": 0},
+    "quayside-foods": {"sliding": 1, "mismatches": 0},
+    "kestrel-software": {"mismatches": 0},
+    "alder-finch": {"sliding": 4},
+    "corvane-logistics": {"sliding": 3},
+    "baltic-rail": {"late": True},
+    "veridian-packaging": {"late": True, "sliding": 1},
+}
+
 
 def _figure(metric: MetricDefinition, goal, offset: float, rng: random.Random) -> Decimal:
     distance = abs(goal.goal - goal.warning_threshold) or (abs(goal.goal) / 10) or Decimal(1)
@@ -77,14 +91,17 @@ def seed_results(accounts: Iterable[PartnerAccount], *, by: User | None = None) 
         account = account_metrics[0].account
         rng = random.Random(f"tandem-demo:{account.slug}")
         shuffled = rng.sample(account_metrics, len(account_metrics))
-        sliding, wobbly, recovering = shuffled[:2], shuffled[2:3], shuffled[3:4]
-        mismatched = {m.pk for m in shuffled[4:4 + rng.choice([1, 2])]}
-        checked = {m.pk for m in shuffled[6:11]}
+        plot = PORTFOLIO_STORIES.get(account.slug, {})
+        n = plot.get("sliding", 2)
+        sliding, wobbly, recovering = shuffled[:n], shuffled[n:n + 1], shuffled[n + 1:n + 2]
+        mismatches = rng.choice([1, 2])
+        mismatched = {m.pk for m in shuffled[n + 2:n + 2 + plot.get("mismatches", mismatches)]}
+        checked = {m.pk for m in shuffled[n + 4:n + 9]}
         for metric in account_metrics:
             story = (SLIDING if metric in sliding else WOBBLY if metric in wobbly
                      else RECOVERING if metric in recovering else STEADY)
             for quarter, offset in zip(span, story, strict=True):
-                if (metric.pk, quarter) in existing:
+                if (metric.pk, quarter) in existing or (quarter == last and plot.get("late")):
                     continue
                 goal = metric.goal_for(quarter)
                 value = _figure(metric, goal, offset, rng)

@@ -60,6 +60,8 @@ TOPICS = [
     ("Open-book costing", "long_term", "Transparent prices", "Fair margin, fewer price fights"),
 ]
 ACTIVE_COUNTS = [5, 4, 3, 4, 5, 3, 4, 4, 3, 5, 4, 3]
+# Accounts whose latest quarterly review did not take place: the portfolio flags them.
+REVIEW_MISSED = {"solace-hotels", "corvane-logistics", "tarn-metals"}
 
 MINUTES = (
     "Reviewed the dashboard: most metrics in the Green Zone; the two outside were discussed with their owners.\n"
@@ -143,6 +145,8 @@ def _meetings(account, people, topics, admin) -> None:
     # Past quarterly reviews and a steering team, each with minutes and a decision turned into an action.
     for months_ago, kind in ((9, Meeting.Kind.QUARTERLY_REVIEW), (6, Meeting.Kind.QUARTERLY_REVIEW),
                              (4, Meeting.Kind.STEERING_TEAM), (3, Meeting.Kind.QUARTERLY_REVIEW)):
+        if months_ago == 3 and account.slug in REVIEW_MISSED:
+            continue
         held_on = today - dt.timedelta(days=30 * months_ago + 3)
         meeting = services.meeting_save(
             meeting=Meeting(account=account, kind=kind, held_on=held_on, location="Video call", minutes=MINUTES),

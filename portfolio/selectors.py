@@ -50,14 +50,15 @@ DEFAULT_SORT = "-flags"
 class FlagRule:
     key: str
     label: str
+    short: str  # the badge in the table; the full label is its tooltip and what the exports write
     complacency: bool
 
 
 FLAG_RULES = [
-    FlagRule("no_review", "No review meeting last quarter", complacency=True),
-    FlagRule("results_missing", "Results missing for last quarter", complacency=True),
-    FlagRule("scores_flat", "Scores unchanged for a year", complacency=True),
-    FlagRule("mismatches", "Open calculation mismatches", complacency=False),
+    FlagRule("no_review", "No review meeting last quarter", "No review", complacency=True),
+    FlagRule("results_missing", "Results missing for last quarter", "Results missing", complacency=True),
+    FlagRule("scores_flat", "Scores unchanged for a year", "Scores flat", complacency=True),
+    FlagRule("mismatches", "Open calculation mismatches", "Mismatches", complacency=False),
 ]
 FLAG_LABELS = {rule.key: rule.label for rule in FLAG_RULES}
 
@@ -125,12 +126,18 @@ class Column:
     key: str
     label: str
     sort: tuple[str, ...]
-    numeric: bool = False
+    numeric: bool = False  # right-aligned, and sorted biggest first at the first click
     hint: str = ""
+    biggest_first: bool | None = None
+
+    @property
+    def sorts_descending_first(self) -> bool:
+        return self.numeric if self.biggest_first is None else self.biggest_first
 
 
 COLUMNS = [
     Column("name", "Account", ("name",)),
+    Column("flags", "Flags", ("flag_count",), hint="Complacency and calculation mismatches.", biggest_first=True),
     Column("kind", "Type", ("kind",)),
     Column("owner", "Account manager", ("owner_name",)),
     Column("level", "Level", ("level", "target_level")),
@@ -150,7 +157,6 @@ COLUMNS = [
            hint="The latest perception survey's index, both firms together."),
     Column("overdue", "Overdue actions", ("health__overdue_actions",), numeric=True),
     Column("review", "Last review meeting", ("health__last_review_meeting_on",)),
-    Column("flags", "Flags", ("flag_count",), numeric=True),
 ]
 COLUMNS_BY_KEY = {column.key: column for column in COLUMNS}
 SORTS = {column.key for column in COLUMNS}
@@ -233,6 +239,17 @@ class PortfolioRow:
         return self.account.level != self.account.target_level
 
     @property
+    def annual_value_short(self) -> str:
+        """The annual value in a few characters (the exports keep the exact figure)."""
+        value = self.account.annual_value
+        if value is None:
+            return ""
+        for size, unit in ((10**9, "bn"), (10**6, "M"), (10**3, "k")):
+            if value >= size:
+                return f"{value / size:.1f}".removesuffix(".0") + f" {unit} {self.account.currency}"
+        return f"{value:.0f} {self.account.currency}"
+
+    @property
     def green_share(self) -> float | None:
         return self.health.green_share if self.health else None
 
@@ -303,21 +320,19 @@ class PortfolioRow:
         return (self.today - self.last_review_on).days if self.last_review_on else None
 
     @property
-    def flag_badges(self) -> list[tuple[str, bool]]:
-        """Each flag's label, and whether it is a complacency flag."""
+    def flag_badges(self) -> list[tuple[FlagRule, str]]:
+        """Each flag's rule and its label, with the number of mismatches where it has one."""
         badges = []
         for rule in FLAG_RULES:
             if rule.key not in self.flags:
                 continue
-            label = rule.label
-            if rule.key == "mismatches" and self.health:
-                label = f"{label} ({self.health.open_mismatches})"
-            badges.append((label, rule.complacency))
+            suffix = f" ({self.health.open_mismatches})" if rule.key == "mismatches" and self.health else ""
+            badges.append((rule, suffix))
         return badges
 
     @property
     def flag_labels(self) -> list[str]:
-        return [label for label, _ in self.flag_badges]
+        return [f"{rule.label}{suffix}" for rule, suffix in self.flag_badges]
 
     @property
     def complacent(self) -> bool:

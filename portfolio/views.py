@@ -39,7 +39,7 @@ def _headers(query: selectors.PortfolioQuery) -> list[dict]:
     for column in selectors.COLUMNS:
         current = query.sort_key == column.key
         # A first click sorts numbers and flags biggest first, words A to Z.
-        first = f"-{column.key}" if column.numeric else column.key
+        first = f"-{column.key}" if column.sorts_descending_first else column.key
         headers.append({
             "column": column,
             "sort": (column.key if query.descending else f"-{column.key}") if current else first,

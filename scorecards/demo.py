@@ -4,6 +4,9 @@
   latest quarter carl has submitted and pat has only a draft, so it is still blind.
 * **Northwind Retail Group** (carl and lena): the champions disagree sharply — carl
   sees a healthy partnership, lena sees trouble on trust, win-win and shared strategy.
+* **Corvane Logistics** (dana and omar) has gone quiet: after a good first year both
+  champions have handed in the very same scorecard for a year — complacency, which the
+  portfolio flags.
 
 Only accounts with a champion on both sides get scorecards: an assessment is written
 by that side's champion, and a side without one has nobody to write it. Idempotent:
@@ -69,6 +72,28 @@ NORTHWIND_PARTNER = [
     [4, 3, 3, 3, 3, 4, 3, 3],
 ]
 
+# The same colours for the last four quarters on both sides: nobody looks closely any more.
+CORVANE_HOME = [
+    [3, 4, 4, 4, 4, 4, 4, 4],
+    [3, 3, 4, 4, 4, 4, 4, 4],
+    [4, 4, 4, 3, 3, 3, 3, 3],
+    [3, 3, 3, 4, 4, 4, 4, 4],
+    [2, 3, 3, 3, 3, 3, 3, 3],
+    [3, 4, 3, 4, 4, 4, 4, 4],
+    [3, 3, 4, 4, 4, 4, 4, 4],
+    [2, 3, 3, 3, 3, 3, 3, 3],
+]
+CORVANE_PARTNER = [
+    [4, 4, 3, 4, 4, 4, 4, 4],
+    [3, 4, 4, 4, 4, 4, 4, 4],
+    [3, 3, 4, 4, 4, 4, 4, 4],
+    [3, 3, 3, 3, 3, 3, 3, 3],
+    [3, 3, 4, 3, 3, 3, 3, 3],
+    [4, 4, 4, 4, 4, 4, 4, 4],
+    [3, 3, 3, 4, 4, 4, 4, 4],
+    [3, 4, 4, 4, 4, 4, 4, 4],
+]
+
 COMMENTS = {
     1: ("This is hurting us; escalations every week.", "Set up a weekly call with my counterpart until it is fixed."),
     2: ("Below what we agreed; some progress but not enough.", "Name an owner on our side and review monthly."),
@@ -80,6 +105,7 @@ COMMENTS = {
 STORIES = {
     "helix-components": (HELIX_HOME, HELIX_PARTNER),
     "northwind-retail": (NORTHWIND_HOME, NORTHWIND_PARTNER),
+    "corvane-logistics": (CORVANE_HOME, CORVANE_PARTNER),
 }
 
 

@@ -59,7 +59,7 @@ def test_both_exports_have_the_screen_columns_in_the_screen_order(client, cast, 
     csv_rows = list(csv.reader(io.StringIO(download(client, cast["portfolio"], "export_csv").content.decode())))
     excel_rows = workbook_rows(download(client, cast["portfolio"], "export_xlsx"))
     headers = screen_headers(client, cast["portfolio"])
-    assert headers[:3] == ["Account", "Type", "Account manager"] and headers[-1] == "Flags"
+    assert headers[:3] == ["Account", "Flags", "Type"] and headers[-1] == "Last review meeting"
     assert csv_rows[0] == headers and excel_rows[0] == headers
 
 

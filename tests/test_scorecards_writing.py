@@ -217,9 +217,10 @@ def test_a_retired_dimension_is_not_offered_and_not_required(client, cast):
 def test_the_demo_tells_its_three_stories_and_can_run_twice(db):
     from accounts import demo as accounts_demo
     from scorecards import demo
+    from scorecards.selectors import scores_unchanged_for_a_year
 
     accounts = accounts_demo.seed_accounts()
-    assert demo.seed_scorecards(accounts) == 32
+    assert demo.seed_scorecards(accounts) == 48
     assert demo.seed_scorecards(accounts) == 0
     helix = Assessment.objects.filter(account__slug="helix-components")
     assert helix.get(quarter=LAST, side="partner").status == "draft"
@@ -231,6 +232,9 @@ def test_the_demo_tells_its_three_stories_and_can_run_twice(db):
     last_colours = Rating.objects.filter(assessment=latest).values_list("colour", flat=True)
     assert set(last_colours) <= {4, 5}  # ... and is driven to green
     assert not Assessment.objects.filter(account__slug="meridian-health").exists()  # no partner champion
+    corvane = accounts["corvane-logistics"]
+    assert scores_unchanged_for_a_year(corvane, as_of=LAST)  # Corvane has gone quiet ...
+    assert not scores_unchanged_for_a_year(accounts["northwind-retail"], as_of=LAST)  # ... Northwind has not
 
 
 def test_administrators_find_reopen_and_release_on_the_history_page_and_nobody_else_does(client, cast):
