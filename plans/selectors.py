@@ -306,3 +306,27 @@ def review_pack(access: AccountAccess, meeting: Meeting) -> ReviewPack:
     actions = Action.objects.visible_to(access) if meeting.is_internal else Action.objects.shared_with_partner()
     actions = actions.filter(account=access.account).exclude(status=Action.Status.DONE).select_related("owner", "topic")
     return ReviewPack(meeting=meeting, data=data, actions=list(actions))
+
+
+@dataclass(frozen=True)
+class PlanHealth:
+    """What the plan adds to an account's health roll-up (the home firm's view: internal
+    meetings and their actions count too)."""
+
+    overdue_actions: int
+    last_review_on: dt.date | None
+
+    def days_since_review(self, today: dt.date) -> int | None:
+        return (today - self.last_review_on).days if self.last_review_on else None
+
+
+def plan_health(*, account_id: int, today: dt.date | None = None) -> PlanHealth:
+    today = today or timezone.localdate()
+    last_review = (
+        Meeting.objects.filter(account_id=account_id, kind=Meeting.Kind.QUARTERLY_REVIEW, held_on__lte=today)
+        .order_by("-held_on").values_list("held_on", flat=True).first()
+    )
+    return PlanHealth(
+        overdue_actions=Action.objects.filter(account_id=account_id).overdue(today).count(),
+        last_review_on=last_review,
+    )

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.background import enqueue_debounced
 from accounts.models import PartnerAccount
 from dashboards.models import Status
 from dashboards.selectors import dashboard_for
 from dashboards.services import metric_trends_recompute
+from plans.selectors import plan_health
 from scorecards.selectors import champion_averages
 
 from .models import AccountHealth
@@ -31,6 +33,8 @@ def account_health_recompute(*, account_id: int) -> AccountHealth | None:
     judged = [row for row in board.rows if row.status is not None]
     green = sum(1 for row in judged if row.status == Status.GREEN)
     champions = champion_averages(account)
+    today = timezone.localdate()
+    plan = plan_health(account_id=account.pk, today=today)
     health, _ = AccountHealth.objects.update_or_create(account=account, defaults={
         "results_quarter": board.quarter if board.quarters_with_results else None,
         "metrics_with_results": len(judged),
@@ -40,9 +44,8 @@ def account_health_recompute(*, account_id: int) -> AccountHealth | None:
         "home_champion_average": champions.home,
         "partner_champion_average": champions.partner,
         "champion_gap": champions.gap,
-        # The plan (issue 5) is not here yet: unknown rather than zero.
-        "overdue_actions": None,
-        "days_since_review_meeting": None,
+        "overdue_actions": plan.overdue_actions,
+        "days_since_review_meeting": plan.days_since_review(today),
     })
     return health
 
