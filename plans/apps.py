@@ -12,3 +12,9 @@ class PlansConfig(AppConfig):
 
         register(MEETING_AGENDA)
         register(ACTIONS_OVERDUE)
+
+        from accounts.selectors import register_history_source
+
+        from .selectors import plan_history
+
+        register_history_source("plans", plan_history)
