@@ -67,6 +67,8 @@ def history_entries(records, describe) -> list[HistoryEntry]:
                 if c.field not in SKIPPED_FIELDS
             ]
         previous_by_object[record.id] = record
+        if record.history_type == "~" and previous is not None and not changes:
+            continue  # only bookkeeping changed
         action = {"+": "created", "~": "changed", "-": "deleted"}[record.history_type]
         entries.append(
             HistoryEntry(record.history_date, record.history_user, f"{describe(record)} {action}", changes)
