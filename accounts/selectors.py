@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from itertools import chain
 
 from django.db.models import QuerySet
@@ -36,7 +38,15 @@ class HistoryEntry:
     changes: list[tuple[str, object, object]]
 
 
-SKIPPED_FIELDS = {"updated_at", "created_at"}
+# Bookkeeping that changes with every save and says nothing the entry does not.
+# (Who entered a figure is the entry's "who".)
+SKIPPED_FIELDS = {"updated_at", "created_at", "set_at", "set_by", "created_by", "home_version", "partner_version",
+                  "home_entered_at", "partner_entered_at", "home_entered_by", "partner_entered_by"}
+
+
+def _shown(value):
+    """Figures as people write them: 98.5, not 98.5000."""
+    return f"{value.normalize():f}" if isinstance(value, Decimal) else value
 
 
 def history_entries(records, describe) -> list[HistoryEntry]:
@@ -49,13 +59,16 @@ def history_entries(records, describe) -> list[HistoryEntry]:
         previous = previous_by_object.get(record.id)
         changes = []
         if record.history_type == "~" and previous is not None:
-            delta = record.diff_against(previous)
+            # Many-to-many diffs would cost a query per record.
+            delta = record.diff_against(previous, excluded_fields=[f.name for f in record.instance._meta.many_to_many])
             changes = [
-                (record.instance._meta.get_field(c.field).verbose_name, c.old, c.new)
+                (record.instance._meta.get_field(c.field).verbose_name, _shown(c.old), _shown(c.new))
                 for c in delta.changes
                 if c.field not in SKIPPED_FIELDS
             ]
         previous_by_object[record.id] = record
+        if record.history_type == "~" and previous is not None and not changes:
+            continue  # only bookkeeping changed
         action = {"+": "created", "~": "changed", "-": "deleted"}[record.history_type]
         entries.append(
             HistoryEntry(record.history_date, record.history_user, f"{describe(record)} {action}", changes)
@@ -63,8 +76,27 @@ def history_entries(records, describe) -> list[HistoryEntry]:
     return entries
 
 
+HistorySource = Callable[[PartnerAccount, int], Iterable[HistoryEntry]]
+_HISTORY_SOURCES: dict[str, HistorySource] = {}
+
+
+def register_history_source(key: str, source: HistorySource) -> None:
+    """Let an app above add its records to the account's History page (called from its
+    ``AppConfig.ready()``): ``source(account, limit)`` returns at most ``limit`` entries
+    from a fixed number of queries. The page is the home firm's, so a source may include
+    internal records — but nothing that another rule, such as the scorecards' blind rule,
+    keeps from the home firm."""
+    _HISTORY_SOURCES[key] = source
+
+
+def latest_records(model, limit: int, **filters):
+    """The newest ``limit`` history records of ``model`` matching ``filters``."""
+    return model.history.filter(**filters).select_related("history_user").order_by("-history_date")[:limit]
+
+
 def account_history(account: PartnerAccount, limit: int = 200) -> list[HistoryEntry]:
-    """Who changed what in the account and its memberships, newest first."""
+    """Who changed what in the account, its memberships and (through the registered
+    sources) its dashboard and plan, newest first."""
     account_records = account.history.select_related("history_user")
     membership_records = Membership.history.filter(account_id=account.pk).select_related(
         "history_user", "user"
@@ -75,5 +107,6 @@ def account_history(account: PartnerAccount, limit: int = 200) -> list[HistoryEn
             membership_records,
             lambda r: f"{r.user}'s membership ({r.get_role_display()}, {r.get_side_display()})",
         ),
+        *(source(account, limit) for source in _HISTORY_SOURCES.values()),
     )
     return sorted(entries, key=lambda e: e.when, reverse=True)[:limit]

@@ -17,3 +17,9 @@ class DashboardsConfig(AppConfig):
         from .reminders import RESULTS_MISSING
 
         register(RESULTS_MISSING)
+
+        from accounts.selectors import register_history_source
+
+        from .selectors import dashboard_history
+
+        register_history_source("dashboards", dashboard_history)

@@ -27,6 +27,9 @@ STEADY = [0.4, 0.5, 0.3, 0.45, 0.6, 0.35, 0.5, 0.4]
 SLIDING = [0.6, 0.5, 0.7, 0.45, 0.3, 0.05, -0.5, -1.6]  # green, then yellow, then red
 WOBBLY = [0.6, 0.3, -0.4, 0.2, 0.7, 0.9, 0.4, -0.3]  # in and out of yellow
 RECOVERING = [-1.4, -0.9, -0.5, -0.2, 0.15, 0.3, 0.45, 0.6]
+# Accounts whose last quarter is not fully logged yet (slug → how many metrics lack a
+# result), so that their account manager finds a reminder in the inbox.
+STILL_LOGGING = {"brightwater-polymers": 3}
 
 # So that the portfolio shows different relationships differently: per account, how many
 # metrics are sliding out of the Green Zone (default two), how many calculation
@@ -97,11 +100,13 @@ def seed_results(accounts: Iterable[PartnerAccount], *, by: User | None = None) 
         mismatches = rng.choice([1, 2])
         mismatched = {m.pk for m in shuffled[n + 2:n + 2 + plot.get("mismatches", mismatches)]}
         checked = {m.pk for m in shuffled[n + 4:n + 9]}
+        not_logged_yet = {m.pk for m in shuffled[len(shuffled) - STILL_LOGGING.get(account.slug, 0):]}
         for metric in account_metrics:
             story = (SLIDING if metric in sliding else WOBBLY if metric in wobbly
                      else RECOVERING if metric in recovering else STEADY)
             for quarter, offset in zip(span, story, strict=True):
-                if (metric.pk, quarter) in existing or (quarter == last and plot.get("late")):
+                late = plot.get("late") or metric.pk in not_logged_yet
+                if (metric.pk, quarter) in existing or (quarter == last and late):
                     continue
                 goal = metric.goal_for(quarter)
                 value = _figure(metric, goal, offset, rng)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import chain
 
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
@@ -206,3 +207,17 @@ def metric_definition_history(metric: MetricDefinition) -> list:
 
     records = metric.history.select_related("history_user")
     return sorted(history_entries(records, lambda r: "Definition"), key=lambda e: e.when, reverse=True)
+
+
+def dashboard_history(account: PartnerAccount, limit: int) -> chain:
+    """The account History page's share of the dashboard: definitions, goals and results."""
+    from accounts.selectors import history_entries, latest_records
+
+    return chain(
+        history_entries(latest_records(MetricDefinition, limit, account_id=account.pk),
+                        lambda r: f"Metric “{r.name}”"),
+        history_entries(latest_records(MetricGoal, limit, metric__account_id=account.pk).select_related("metric"),
+                        lambda r: f"Goal of “{r.metric.name}” from {r.effective_from}"),
+        history_entries(latest_records(MetricResult, limit, metric__account_id=account.pk).select_related("metric"),
+                        lambda r: f"{r.quarter} result of “{r.metric.name}”"),
+    )

@@ -16,7 +16,7 @@ from accounts.models import Membership, PartnerAccount, Side, User
 from accounts.quarters import Quarter
 
 from . import services
-from .models import Action, Meeting, PlanSettings, RosterEntry, Topic
+from .models import Action, Meeting, RosterEntry, Topic
 
 R = RosterEntry.Role
 HOME, PARTNER = Side.HOME, Side.PARTNER
@@ -137,7 +137,7 @@ def _topics(account: PartnerAccount, people: list[RosterEntry], active: int, adm
     return topics
 
 
-def _meetings(account, people, topics, admin) -> None:
+def _meetings(account, people, topics, admin, *, next_review_in: int) -> None:
     today = timezone.localdate()
     partner = [p for p in people if p.side == PARTNER]
     home = [p for p in people if p.side == HOME]
@@ -167,6 +167,17 @@ def _meetings(account, people, topics, admin) -> None:
     )
     services.decision_record(meeting=internal, by=admin, text="Prepare a fallback offer on payment terms",
                              owner=home[0], due_on=today + dt.timedelta(days=14))
+    # The next quarterly review, its agenda already set: the first accounts' attendees
+    # are reminded of it on the day the demo is seeded.
+    upcoming = services.meeting_save(
+        meeting=Meeting(account=account, kind=Meeting.Kind.QUARTERLY_REVIEW, location="Video call",
+                        held_on=today + dt.timedelta(days=next_review_in)),
+        by=admin, attendees=people[:3] + partner[:3],
+    )
+    for title, source in (("Dashboard: the metrics outside the Green Zone", "spotlight"),
+                          ("Both champions' scorecards side by side", "scorecard_gap"),
+                          ("Progress on the priorities", "topic")):
+        services.agenda_item_add(meeting=upcoming, by=admin, title=title, source=source)
     # Standalone actions: two overdue, one done, one blocked, one on track.
     for offset, status, title, owner in (
         (-12, Action.Status.IN_PROGRESS, "Share the forecast file every Monday", partner[1]),
@@ -191,9 +202,6 @@ def seed_plans(accounts: dict[str, PartnerAccount]) -> int:
             continue
         people = _roster(account, admin)
         topics = _topics(account, people, ACTIVE_COUNTS[index % len(ACTIVE_COUNTS)], admin)
-        _meetings(account, people, topics, admin)
-        PlanSettings.objects.update_or_create(
-            account=account, defaults={"next_review_on": timezone.localdate() + dt.timedelta(days=10 + index * 3)},
-        )
+        _meetings(account, people, topics, admin, next_review_in=2 + index * 3)
         seeded += 1
     return seeded

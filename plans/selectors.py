@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import chain
 
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404
@@ -329,4 +330,23 @@ def plan_health(*, account_id: int, today: dt.date | None = None) -> PlanHealth:
     return PlanHealth(
         overdue_actions=Action.objects.filter(account_id=account_id).overdue(today).count(),
         last_review_on=last_review,
+    )
+
+
+def plan_history(account: PartnerAccount, limit: int) -> chain:
+    """The account History page's share of the plan (a home-firm page: internal meetings
+    and notes included)."""
+    from accounts.selectors import history_entries, latest_records
+
+    mine = {"account_id": account.pk}
+    meetings = {"meeting__account_id": account.pk}
+    return chain(
+        history_entries(latest_records(PlanSettings, limit, **mine), lambda r: "Plan settings"),
+        history_entries(latest_records(RosterEntry, limit, **mine), lambda r: f"Roster entry “{r.name}”"),
+        history_entries(latest_records(Topic, limit, **mine), lambda r: f"Topic “{r.title}”"),
+        history_entries(latest_records(Action, limit, **mine), lambda r: f"Action “{r.title}”"),
+        history_entries(latest_records(Meeting, limit, **mine),
+                        lambda r: f"{r.get_kind_display()} of {r.held_on:%d %b %Y}"),
+        history_entries(latest_records(AgendaItem, limit, **meetings), lambda r: f"Agenda item “{r.title}”"),
+        history_entries(latest_records(Decision, limit, **meetings), lambda r: "Decision"),
     )

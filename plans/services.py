@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import PartnerAccount, User
+from accounts.signals import account_figures_changed
 
 from .models import (
     MAX_ACTIVE_TOPICS,
@@ -28,6 +29,11 @@ def _save(obj, *, by: User | None, exclude: Iterable[str] = ()):
     obj.full_clean(exclude=list(exclude) or None)
     obj.save()
     return obj
+
+
+def _health_changed(account_id: int) -> None:
+    """Overdue actions and the last review meeting feed the account's health roll-up."""
+    account_figures_changed.send(sender=Action, account_id=account_id)
 
 
 def _same_account(account_id: int, **objects) -> None:
@@ -125,14 +131,18 @@ def action_save(*, action: Action, by: User | None) -> Action:
     _same_account(
         action.account_id, owner=action.owner if action.owner_id else None, topic=action.topic, metric=action.metric,
     )
-    return _save(action, by=by)
+    _save(action, by=by)
+    _health_changed(action.account_id)
+    return action
 
 
 @transaction.atomic
 def action_update_progress(*, action: Action, by: User | None, status: str, note: str) -> Action:
     """What an owner may change: the status and the progress note."""
     action.status, action.note = status, note
-    return _save(action, by=by)
+    _save(action, by=by)
+    _health_changed(action.account_id)
+    return action
 
 
 # --- when: meetings ---------------------------------------------------------------------
@@ -160,6 +170,7 @@ def meeting_save(*, meeting: Meeting, by: User | None, attendees: Iterable[Roste
         if settings.next_review_on != earliest:
             settings.next_review_on = earliest
             _save(settings, by=by)
+    _health_changed(meeting.account_id)
     return meeting
 
 

@@ -1,5 +1,5 @@
 """The portfolio's stored roll-ups. The portfolio sits above every other app, so it is
-the one place that can combine dashboards, scorecards and (once it lands) plans."""
+the one place that can combine dashboards, scorecards and plans."""
 
 from __future__ import annotations
 
@@ -22,8 +22,9 @@ class AccountHealth(models.Model):
     home_champion_average = models.FloatField(null=True)
     partner_champion_average = models.FloatField(null=True)
     champion_gap = models.FloatField(null=True, help_text="Steps between the two champions' averages.")
-    # Filled in once the plan (issue 5) lands: None means "not known", not zero.
     overdue_actions = models.PositiveIntegerField(null=True)
+    # None: no quarterly review has been held yet. Counted on the day of the computation,
+    # which the nightly recompute keeps current.
     days_since_review_meeting = models.PositiveIntegerField(null=True)
     # For the portfolio's columns and flags (issue 7).
     previous_green_share = models.FloatField(

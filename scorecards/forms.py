@@ -1,18 +1,27 @@
 from __future__ import annotations
 
+import secrets
+
 from django import forms
 
 from .models import Assessment, Colour, Dimension
-from .services import RatingInput
+from .services import EditStamp, RatingInput
 
 
 class AssessmentForm(forms.Form):
     """A colour, a comment and "what I need to do" per active dimension. Colours are
     optional here: a draft may be incomplete, and submitting checks completeness."""
 
+    # Each opened form is its own editor; see scorecards.services.EditStamp.
+    # (Optional, so that a form posted without them still saves — unchecked, as before.)
+    editor = forms.RegexField(regex=r"^[0-9a-f]{16,32}$", required=False, widget=forms.HiddenInput)
+    revision = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
+
     def __init__(self, *args, dimensions: list[Dimension], assessment: Assessment | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.dimensions = dimensions
+        self.fields["editor"].initial = secrets.token_hex(8)
+        self.fields["revision"].initial = assessment.revision if assessment else 0
         saved = {r.dimension_id: r for r in assessment.ratings.all()} if assessment else {}
         for dimension in dimensions:
             rating = saved.get(dimension.pk)
@@ -38,6 +47,16 @@ class AssessmentForm(forms.Form):
             options = list(zip(colour.subwidgets, Colour, strict=True))
             rows.append((d, colour, options, self[f"comment-{d.pk}"], self[f"action-{d.pk}"]))
         return rows
+
+    def stamp(self) -> EditStamp | None:
+        editor, revision = self.cleaned_data.get("editor"), self.cleaned_data.get("revision")
+        return EditStamp(editor=editor, revision=revision) if editor and revision is not None else None
+
+    def taken_over_at(self, revision: int) -> AssessmentForm:
+        """The same input, ready to replace what another window saved at ``revision``."""
+        data = self.data.copy()
+        data["revision"] = revision
+        return AssessmentForm(data, dimensions=self.dimensions)
 
     def ratings(self) -> dict[int, RatingInput]:
         data = self.cleaned_data

@@ -83,7 +83,11 @@ class Assessment(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords()
+    # Which open form saved last and how many saves there have been: a form opened before
+    # another window's save is refused instead of overwriting it (see scorecards.services).
+    revision = models.PositiveIntegerField(default=0)
+    editor = models.CharField(max_length=32, blank=True)
+    history = HistoricalRecords(excluded_fields=["revision", "editor"])
 
     class Meta:
         ordering = ["account", "quarter", "side"]

@@ -33,6 +33,23 @@ class AssessmentLocked(ValidationError):
     """A submitted assessment cannot change until an administrator reopens it."""
 
 
+class AssessmentConflict(ValidationError):
+    """The assessment was saved from another window since this form was opened."""
+
+    def __init__(self, message: str, *, revision: int):
+        super().__init__(message)
+        self.revision = revision
+
+
+@dataclass(frozen=True)
+class EditStamp:
+    """What an open form knows: its own random ``editor`` id, and the assessment's
+    revision when the form was opened (or last taken over)."""
+
+    editor: str
+    revision: int
+
+
 @dataclass(frozen=True)
 class RatingInput:
     colour: int | None = None
@@ -105,9 +122,10 @@ def dimension_move(*, dimension: Dimension, by: User, up: bool) -> None:
 # --- assessments --------------------------------------------------------------------
 
 
-def _writable_assessment(access: AccountAccess, quarter: Quarter) -> Assessment:
+def _writable_assessment(access: AccountAccess, quarter: Quarter, stamp: EditStamp | None = None) -> Assessment:
     """The user's side's assessment for the quarter, locked for this transaction; created
-    as a draft on first save. Refuses anyone but that side's champion."""
+    as a draft on first save. Refuses anyone but that side's champion, and a form opened
+    before another window (or device) saved — whichever form saves keeps saving."""
     side = access.side
     if not access.can_write_scorecard_for(side):
         raise PermissionDenied("Only this side's executive champion writes its scorecard.")
@@ -126,7 +144,24 @@ def _writable_assessment(access: AccountAccess, quarter: Quarter) -> Assessment:
             f"Your {quarter} scorecard was submitted on {timezone.localtime(assessment.submitted_at):%d %b %Y} "
             "and is locked. Ask an administrator to reopen it if it must change."
         )
+    if stamp and assessment.editor and stamp.editor != assessment.editor and stamp.revision < assessment.revision:
+        raise AssessmentConflict(
+            f"Your {quarter} scorecard was changed in another window at "
+            f"{timezone.localtime(assessment.updated_at):%H:%M}, after this page was opened.",
+            revision=assessment.revision,
+        )
     return assessment
+
+
+def _stamp_saved(assessment: Assessment, stamp: EditStamp | None) -> None:
+    """Count the save and remember which form made it, without a history record each
+    time (the ratings themselves are in history whenever they change)."""
+    assessment.updated_at = timezone.now()
+    assessment.revision += 1
+    assessment.editor = stamp.editor if stamp else ""
+    Assessment.objects.filter(pk=assessment.pk).update(
+        updated_at=assessment.updated_at, revision=assessment.revision, editor=assessment.editor
+    )
 
 
 def _save_ratings(assessment: Assessment, ratings: dict[int, RatingInput], by: User) -> None:
@@ -145,23 +180,23 @@ def _save_ratings(assessment: Assessment, ratings: dict[int, RatingInput], by: U
 
 
 @transaction.atomic
-def assessment_save_draft(*, access: AccountAccess, quarter: Quarter, ratings: dict[int, RatingInput]) -> Assessment:
+def assessment_save_draft(
+    *, access: AccountAccess, quarter: Quarter, ratings: dict[int, RatingInput], stamp: EditStamp | None = None
+) -> Assessment:
     """Save what the champion has so far; incomplete is fine in a draft."""
-    assessment = _writable_assessment(access, quarter)
+    assessment = _writable_assessment(access, quarter, stamp)
     _save_ratings(assessment, ratings, access.user)
-    # Autosave runs often: touch the time without adding a history record each time
-    # (the ratings themselves are in history whenever they change).
-    assessment.updated_at = timezone.now()
-    Assessment.objects.filter(pk=assessment.pk).update(updated_at=assessment.updated_at)
+    _stamp_saved(assessment, stamp)
     return assessment
 
 
 @transaction.atomic
 def assessment_submit(
-    *, access: AccountAccess, quarter: Quarter, ratings: dict[int, RatingInput] | None = None
+    *, access: AccountAccess, quarter: Quarter, ratings: dict[int, RatingInput] | None = None,
+    stamp: EditStamp | None = None,
 ) -> Assessment:
     """Save and lock the champion's assessment. Every active dimension needs a colour."""
-    assessment = _writable_assessment(access, quarter)
+    assessment = _writable_assessment(access, quarter, stamp)
     if ratings:
         _save_ratings(assessment, ratings, access.user)
     coloured = set(assessment.ratings.filter(colour__isnull=False).values_list("dimension_id", flat=True))
@@ -170,6 +205,7 @@ def assessment_submit(
         names = ", ".join(d.name for d in missing)
         raise ValidationError(f"Choose a colour for every dimension before submitting. Missing: {names}.")
     assessment.status = Assessment.Status.SUBMITTED
+    assessment.revision += 1
     assessment.submitted_at = timezone.now()
     assessment.champion = access.user
     assessment._history_user = access.user

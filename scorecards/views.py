@@ -89,7 +89,12 @@ def assessment(request: HttpRequest, slug: str, quarter: Quarter) -> HttpRespons
         submitting = "submit" in request.POST
         save = services.assessment_submit if submitting else services.assessment_save_draft
         try:
-            save(access=access, quarter=quarter, ratings=form.ratings())
+            save(access=access, quarter=quarter, ratings=form.ratings(), stamp=form.stamp())
+        except services.AssessmentConflict as exc:
+            error = (f"{_messages_of(exc)} Nothing here was saved. Save again to replace that version with "
+                     "what you see here, or reload the page to see it.")
+            context = _assessment_context(access, quarter, form=form.taken_over_at(exc.revision), error=error)
+            return render(request, "scorecards/assessment.html", context, status=409)
         except services.AssessmentLocked as exc:
             context = _assessment_context(access, quarter, error=_messages_of(exc))
             return render(request, "scorecards/assessment.html", context, status=409)
@@ -117,8 +122,12 @@ def autosave(request: HttpRequest, slug: str, quarter: Quarter) -> HttpResponse:
         status, context["error"] = 422, "Not saved: please check the highlighted answers."
     else:
         try:
-            saved = services.assessment_save_draft(access=access, quarter=quarter, ratings=form.ratings())
+            saved = services.assessment_save_draft(
+                access=access, quarter=quarter, ratings=form.ratings(), stamp=form.stamp()
+            )
             context["saved_at"] = timezone.localtime(saved.updated_at)
+        except services.AssessmentConflict as exc:
+            status, context["error"] = 409, f"Not saved. {_messages_of(exc)} Reload the page to continue from there."
         except services.AssessmentLocked as exc:
             status, context["error"] = 409, f"Not saved. {_messages_of(exc)}"
     return render(request, "scorecards/partials/save_status.html", context, status=status)

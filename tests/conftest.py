@@ -36,6 +36,16 @@ class Cast:
         return self.users[name]
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Debounce flags and the like must not leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def account(db):
     return PartnerAccountFactory(name="Helix Components", slug="helix")

@@ -98,7 +98,8 @@ def test_health_rolls_up_green_share_and_both_champions_of_the_latest_open_quart
     assert health.green_share == pytest.approx(0.5)
     assert health.scorecard_quarter == Q("2026-Q1")  # 2026-Q2 is still blind
     assert (health.home_champion_average, health.partner_champion_average, health.champion_gap) == (4.0, 2.5, 1.5)
-    assert health.overdue_actions is None and health.days_since_review_meeting is None  # until plans lands
+    # No plan yet: nothing overdue, and no review held.
+    assert health.overdue_actions == 0 and health.days_since_review_meeting is None
 
 
 def test_nightly_recompute_covers_every_account(rated):

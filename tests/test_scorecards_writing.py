@@ -245,3 +245,48 @@ def test_administrators_find_reopen_and_release_on_the_history_page_and_nobody_e
     client.force_login(cast["champion"])
     page = text_of(client.get(reverse("scorecards:history", args=["helix"])))
     assert "Reopen" not in page and "Release" not in page
+
+
+def open_form(client):
+    """Open the assessment page as a browser tab does: its hidden edit stamp."""
+    form = client.get(page_url()).context["form"]
+    return {"editor": form["editor"].value(), "revision": form["revision"].value()}
+
+
+def autosave(client, data):
+    return client.post(reverse("scorecards:autosave", args=["helix", LAST]), data)
+
+
+def test_a_tab_opened_before_another_tab_saved_is_refused_instead_of_overwriting(client, cast):
+    client.force_login(cast["champion"])
+    first_tab, second_tab = open_form(client), open_form(client)
+    assert first_tab["editor"] != second_tab["editor"]
+    assert autosave(client, {**form_data(cast.account, [4], text="First tab"), **first_tab}).status_code == 200
+    # The first tab goes on saving as the champion types.
+    assert autosave(client, {**form_data(cast.account, [5], text="First tab"), **first_tab}).status_code == 200
+    stale = autosave(client, {**form_data(cast.account, [1], text="Second tab"), **second_tab})
+    assert stale.status_code == 409
+    assert "changed in another window" in stale.content.decode() and "Reload the page" in stale.content.decode()
+    first = Rating.objects.get(assessment__side="home", dimension=dimensions_of(cast.account)[0])
+    assert (first.colour, first.comment.startswith("First tab")) == (5, True)
+    # Reloading the second tab makes it the one that saves from now on.
+    reloaded = open_form(client)
+    assert autosave(client, {**form_data(cast.account, [2], text="Reloaded"), **reloaded}).status_code == 200
+    assert autosave(client, {**form_data(cast.account, [3], text="First tab"), **first_tab}).status_code == 409
+
+
+def test_a_stale_save_keeps_what_was_typed_and_saving_again_replaces_the_other_version(client, cast):
+    client.force_login(cast["champion"])
+    first_tab, second_tab = open_form(client), open_form(client)
+    autosave(client, {**form_data(cast.account, [4], text="First tab"), **first_tab})
+    response = client.post(page_url(), {**form_data(cast.account, [1, 1], text="Typed in the second tab"),
+                                        **second_tab})
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "changed in another window" in page and "Typed in the second tab Trust" in page
+    assert not Rating.objects.filter(comment__startswith="Typed in the second tab").exists()
+    resubmitted = {**form_data(cast.account, [1, 1], text="Typed in the second tab"),
+                   "editor": response.context["form"]["editor"].value(),
+                   "revision": response.context["form"]["revision"].value()}
+    assert client.post(page_url(), resubmitted).status_code == 302
+    assert Rating.objects.filter(comment__startswith="Typed in the second tab").count() == 8

@@ -61,3 +61,26 @@ def test_production_settings_pass_the_deployment_checks():
         ALLOWED_HOSTS="tandem.example.com",
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def cache_backend(**env) -> str:
+    environment = {k: v for k, v in os.environ.items() if k not in INHERITED_ONLY_BY_TESTS}
+    environment.update(DJANGO_SETTINGS_MODULE="config.settings.local", **env)
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings; "
+                               "print(settings.CACHES['default']['BACKEND'], settings.CACHES['default']['LOCATION'])"],
+        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_the_processes_of_a_deployment_share_one_cache_for_debouncing(tmp_path):
+    """The web server enqueues a recompute at most once per burst of saves only if all its
+    processes see the same debounce flag: Redis when there is one, else a directory."""
+    assert cache_backend(REDIS_URL="redis://127.0.0.1:6379/3") == (
+        "django.core.cache.backends.redis.RedisCache redis://127.0.0.1:6379/3"
+    )
+    assert cache_backend(TANDEM_DATA_DIR=str(tmp_path)) == (
+        f"django.core.cache.backends.filebased.FileBasedCache {tmp_path / 'cache'}"
+    )

@@ -173,6 +173,15 @@ else:
     }
     # The filesystem transport has no broadcast exchange: one solo worker, no remote control.
     CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
+# The cache holds short-lived flags that every process must agree on (the per-account
+# debounce of recomputes, see accounts/background.py): Redis when there is one, else
+# files in DATA_DIR, which the web server, worker and beat of `make run` all share.
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": "tandem"}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                          "LOCATION": str(DATA_DIR / "cache")}}
 # One queue; its name can be set so that two deployments (or a test run) can share a Redis.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 CELERY_TASK_SERIALIZER = "json"
@@ -191,8 +200,9 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # beat runs: `make run` starts one, docker-compose has a single `beat` service.
 CELERY_BEAT_SCHEDULE: dict = {
     # Every morning: reminders due after a quarter ends (results to log, scorecards to
-    # submit). Daily rather than on the quarter's first day so that people who join late,
-    # and a run missed while the system was down, are still covered; the claims make every
+    # submit), before a meeting (its agenda) and for overdue actions (at most weekly).
+    # Daily rather than on the quarter's first day so that people who join late, and a
+    # run missed while the system was down, are still covered; the claims make every
     # run after the first send nothing new.
     "send-due-reminders": {
         "task": "notifications.send_due_reminders",
@@ -211,6 +221,8 @@ CELERY_BEAT_SCHEDULE: dict = {
 # Saving results recomputes that account's trends once, this many seconds after the
 # first save: a burst of saves (a whole entry grid, several people) costs one recompute.
 TANDEM_RECOMPUTE_DELAY_SECONDS = env_int("TANDEM_RECOMPUTE_DELAY_SECONDS", 15, minimum=0)
+# Attendees hear about a meeting, with its agenda, this many days before it.
+TANDEM_MEETING_REMINDER_DAYS = env_int("TANDEM_MEETING_REMINDER_DAYS", 3, minimum=0, maximum=60)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Tandem <tandem@localhost>")

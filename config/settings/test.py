@@ -14,3 +14,6 @@ WHITENOISE_USE_FINDERS = True
 # Tasks run in-process; one test starts a real worker against Redis (test_celery_worker.py).
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+# Each test starts from an empty cache of its own process (see tests/conftest.py);
+# tests/test_settings.py checks which cache a deployment gets.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
