@@ -30,6 +30,9 @@ class AccountHealth(models.Model):
     previous_green_share = models.FloatField(
         null=True, help_text="Green share of the quarter before the latest one: the trend compares the two."
     )
+    metrics_missing = models.PositiveSmallIntegerField(
+        default=0, help_text="Active metrics without a result in the latest quarter with results."
+    )
     open_mismatches = models.PositiveSmallIntegerField(
         default=0, help_text="Calculation mismatches in the latest quarter with results."
     )

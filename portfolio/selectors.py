@@ -76,8 +76,9 @@ def flag_conditions(quarter: Quarter) -> dict[str, Q]:
         # No quarterly review held since the last quarter began (one this quarter counts too).
         "no_review": Q(health__last_review_meeting_on__isnull=True)
         | Q(health__last_review_meeting_on__lt=quarter.start_date),
-        # The latest quarter with any result is older than the quarter that just ended.
-        "results_missing": Q(health__results_quarter__isnull=True) | Q(health__results_quarter__lt=str(quarter)),
+        # The quarter that just ended has no results, or not for every metric.
+        "results_missing": Q(health__results_quarter__isnull=True) | Q(health__results_quarter__lt=str(quarter))
+        | Q(health__results_quarter=str(quarter), health__metrics_missing__gt=0),
         "scores_flat": Q(health__scores_unchanged_for_a_year=True),
         "mismatches": Q(health__open_mismatches__gt=0),
     }
@@ -326,7 +327,12 @@ class PortfolioRow:
         for rule in FLAG_RULES:
             if rule.key not in self.flags:
                 continue
-            suffix = f" ({self.health.open_mismatches})" if rule.key == "mismatches" and self.health else ""
+            suffix = ""
+            if rule.key == "mismatches" and self.health:
+                suffix = f" ({self.health.open_mismatches})"
+            elif rule.key == "results_missing" and self.health and self.health.results_quarter == last_quarter(
+                    self.today):
+                suffix = f" ({self.health.metrics_missing} metric{'s' if self.health.metrics_missing != 1 else ''})"
             badges.append((rule, suffix))
         return badges
 

@@ -50,6 +50,7 @@ def account_health_recompute(*, account_id: int) -> AccountHealth | None:
         "overdue_actions": plan.overdue_actions,
         "days_since_review_meeting": plan.days_since_review(today),
         "previous_green_share": round(earlier_green / len(earlier), 4) if earlier else None,
+        "metrics_missing": len(board.missing),
         "open_mismatches": len(board.mismatches),
         "last_review_meeting_on": plan.last_review_on,
         "scores_unchanged_for_a_year": scores_unchanged_for_a_year(

@@ -140,5 +140,6 @@ class AccountHealthFactory(DjangoModelFactory):
     days_since_review_meeting = factory.LazyAttribute(
         lambda h: (timezone.localdate() - h.last_review_meeting_on).days if h.last_review_meeting_on else None
     )
+    metrics_missing = 0
     open_mismatches = 0
     scores_unchanged_for_a_year = False

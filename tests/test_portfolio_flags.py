@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from accounts.models import PartnerAccount, RelationshipLevel, Side
+from accounts.models import PartnerAccount, RelationshipLevel, Side, User
 from accounts.quarters import Quarter
 from dashboards.models import MetricDefinition
 from plans.models import Meeting
@@ -84,6 +84,14 @@ def test_an_account_whose_latest_results_are_older_than_last_quarter_is_flagged(
 def test_an_account_without_any_results_is_flagged(paula, account):
     AccountHealthFactory(account=account, results_quarter=None, green_share=None, metrics_with_results=0)
     assert flags_of(paula, account) == ["results_missing"]
+
+
+def test_some_metrics_without_a_result_last_quarter_are_results_missing_too(paula, account):
+    AccountHealthFactory(account=account, results_quarter=LAST, metrics_missing=3)
+    portfolio = portfolio_for(paula, PortfolioQuery())
+    row = next(r for r in portfolio.rows(portfolio.table) if r.account == account)
+    assert row.flags == ["results_missing"]
+    assert row.flag_labels == ["Results missing for last quarter (3 metrics)"]
 
 
 def test_an_account_whose_health_was_never_computed_shows_what_is_not_known(paula, account):
@@ -172,6 +180,7 @@ def test_the_recompute_counts_mismatches_and_the_green_share_trend_of_the_latest
     health = account_health_recompute(account_id=account.pk)
     assert (health.results_quarter, health.green_share, health.previous_green_share) == (LAST, 0.5, 1.0)
     assert health.open_mismatches == 1
+    assert health.metrics_missing == 12  # of the fourteen default metrics, two have results
 
 
 # --- all flags together, and the rule of ten ------------------------------------------------
@@ -218,3 +227,25 @@ def test_the_rule_of_ten_counts_every_account_whatever_the_filters(client, paula
     client.force_login(paula)
     page = client.get(reverse("portfolio:index"), {"level": RelationshipLevel.TRANSACTIONAL}).content.decode()
     assert "Rule of ten: 11 accounts" in page
+
+
+def test_the_demo_portfolio_shows_every_kind_of_flag_and_healthy_accounts_too(db):
+    from accounts import demo as accounts_demo
+    from dashboards import demo as dashboards_demo
+    from plans import demo as plans_demo
+    from portfolio.services import accounts_recompute_all
+    from scorecards import demo as scorecards_demo
+
+    accounts = accounts_demo.seed_accounts()
+    dashboards_demo.seed_results(accounts.values())
+    scorecards_demo.seed_scorecards(accounts)
+    plans_demo.seed_plans(accounts)
+    accounts_recompute_all()
+    paula = User.objects.get(username="paula")
+    portfolio = portfolio_for(paula, PortfolioQuery())
+    flags = {row.account.slug: row.flags for row in portfolio.rows(portfolio.table)}
+    assert flags["corvane-logistics"] == ["no_review", "scores_flat", "mismatches"]  # gone quiet
+    assert flags["baltic-rail"] == ["results_missing"]  # logging late
+    assert "results_missing" in flags["brightwater-polymers"]  # three metrics still to log
+    assert flags["meridian-health"] == []
+    assert 0 < portfolio.summary.flagged < len(accounts)
