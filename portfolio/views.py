@@ -87,7 +87,7 @@ def export(request: HttpRequest, extension: str) -> HttpResponse:
         response = HttpResponse(exports.portfolio_csv(rows), content_type="text/csv; charset=utf-8")
     else:
         about = [
-            ("Tandem portfolio", f"{len(rows)} accounts"),
+            ("Tandem portfolio", f"{len(rows)} account{'' if len(rows) == 1 else 's'}"),
             ("Exported", f"{timezone.localtime():%Y-%m-%d %H:%M} by {request.user.display_name}"),
             ("Flags look at", str(selectors.last_quarter())),
             *form.described(),

@@ -122,4 +122,4 @@ def test_the_excel_file_says_what_was_exported(client, cast, portfolio):
     assert response["Content-Disposition"].startswith('attachment; filename="tandem-portfolio-')
     notes = dict(row for row in load_workbook(io.BytesIO(response.content))["About"].iter_rows(values_only=True))
     assert notes["Type"] == "Strategic supplier" and notes["Flag"] == "Needs attention (any flag)"
-    assert notes["Flags look at"] == str(LAST) and notes["Tandem portfolio"] == "1 accounts"
+    assert notes["Flags look at"] == str(LAST) and notes["Tandem portfolio"] == "1 account"
