@@ -14,7 +14,7 @@ from plans.models import Meeting
 from portfolio.models import AccountHealth
 from portfolio.selectors import PortfolioQuery, last_quarter, portfolio_for
 from portfolio.services import account_health_recompute
-from scorecards.models import QuarterRelease
+from scorecards.models import Dimension, QuarterRelease
 from scorecards.selectors import scores_unchanged_for_a_year
 
 from .factories import (
@@ -141,12 +141,13 @@ def test_an_account_that_never_had_scorecards_is_not_flagged_for_flat_scores(acc
     assert not scores_unchanged_for_a_year(account, as_of=LAST)
 
 
-def test_a_quarter_only_one_champion_submitted_does_not_count_until_released(account, cast):
-    _scorecards(account, {LAST - i: [3, 4, 2] for i in (1, 2, 3)})
-    AssessmentFactory(account=account, quarter=LAST, side=Side.HOME, champion=UserFactory())
-    assert not scores_unchanged_for_a_year(account, as_of=LAST)
+def test_a_blind_quarter_is_not_looked_at_until_it_is_released(account, cast):
+    _scorecards(account, {LAST - i: [3, 4, 2] for i in (1, 2, 3, 4)})
+    blind = AssessmentFactory(account=account, quarter=LAST, side=Side.HOME, champion=UserFactory())
+    RatingFactory(assessment=blind, dimension=Dimension.objects.filter(account=account).first(), colour=5)
+    assert scores_unchanged_for_a_year(account, as_of=LAST)  # the year up to the latest open quarter
     QuarterRelease.objects.create(account=account, quarter=LAST, released_by=cast["admin"])
-    assert not scores_unchanged_for_a_year(account, as_of=LAST)  # released, but no colours on record
+    assert not scores_unchanged_for_a_year(account, as_of=LAST)  # released: the home champion has moved
 
 
 def test_the_recompute_stores_flat_scores_and_the_page_flags_them(paula, account):

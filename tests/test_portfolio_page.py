@@ -271,7 +271,7 @@ def _grow(count, manager=None):
         ])
         AccountHealth.objects.bulk_create([
             AccountHealth(account=a, results_quarter=LAST if i % 3 else LAST - 1, metrics_with_results=14,
-                          metrics_green=i % 15 if i % 15 <= 14 else 14, green_share=(i % 15) / 14,
+                          metrics_green=i % 15, green_share=(i % 15) / 14,
                           home_champion_average=3.0, partner_champion_average=4.0, champion_gap=1.0,
                           open_mismatches=i % 2, last_review_meeting_on=LAST.start_date)
             for i, a in enumerate(accounts)
