@@ -74,9 +74,11 @@ def test_comments_of_a_firm_below_the_threshold_are_not_shown(client, cast):
     partner_tokens = [t for e, t in sorted(links.items()) if e.startswith("partner")]
     answer(partner_tokens[0], [1] * 8, comments={7: "I do not trust them at all"})
     answer(partner_tokens[1], [2] * 8)
-    services.round_close(survey=survey, by=None)
+    survey = services.round_close(survey=survey, by=None)
     assert "I do not trust them at all" not in round_page(client, cast["admin"], survey)
-    assert all(not row.comments["partner"] for row in selectors.round_results(survey).statements)
+    result = selectors.round_results(survey)
+    assert result.released and result.home_shown
+    assert all(not row.comments["partner"] for row in result.statements)
 
 
 def test_three_answers_from_each_firm_show_both_firms_the_gap_and_the_index(client, cast):
