@@ -107,8 +107,8 @@ def seed_surveys(accounts: dict[str, PartnerAccount], last: Quarter | None = Non
         crowd = {side: _people(account, side, size, roster, rng) for side, size in sizes.items()}
         rounds = SurveyRound.objects.bulk_create([
             SurveyRound(account=account, quarter=q, status=SurveyRound.Status.CLOSED, closes_on=q.end_date,
-                        opened_at=_at(q.end_date - dt.timedelta(days=21)), closed_at=_at(q.end_date + dt.timedelta(1), 2),
-                        created_by=admin)
+                        opened_at=_at(q.end_date - dt.timedelta(days=21)),
+                        closed_at=_at(q.end_date + dt.timedelta(days=1), 2), created_by=admin)
             for q in quarters
         ])
         statements = RoundStatement.objects.bulk_create([
