@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import unicodedata
 
 from django.db import transaction
 from django.utils import timezone
@@ -53,6 +54,11 @@ LAST = ["Andersen", "Bauer", "Costa", "Dubois", "Eriksen", "Fischer", "García",
         "Kowalski", "Lambert", "Moretti", "Nowak", "Olsen", "Peeters", "Rossi", "Santos", "Tanaka", "Varga"]
 
 
+def _address(name: str) -> str:
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return plain.lower().replace(" ", ".")
+
+
 def _domain(account: PartnerAccount, side: str) -> str:
     return "home.example.com" if side == Side.HOME else f"{account.slug}.example.com"
 
@@ -64,12 +70,12 @@ def _people(account: PartnerAccount, side: str, count: int, roster: list[RosterE
         if entry.side != side:
             continue
         email = (entry.user.email if entry.user and entry.user.email
-                 else f"{entry.name.lower().replace(' ', '.')}@{_domain(account, side)}")
+                 else f"{_address(entry.name)}@{_domain(account, side)}")
         people.append((entry.name, email, entry.pk))
         seen.add(email)
     while len(people) < count:
         name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
-        email = f"{name.lower().replace(' ', '.')}@{_domain(account, side)}"
+        email = f"{_address(name)}@{_domain(account, side)}"
         if email not in seen:
             seen.add(email)
             people.append((name, email, None))

@@ -16,7 +16,7 @@ from .services import DEFAULT_ROUND_DAYS, RespondentInput
 class RoundForm(forms.Form):
     quarter = forms.CharField(max_length=7, help_text="Written like 2026-Q3.")
     closes_on = forms.DateField(
-        label="Last day to answer", widget=forms.DateInput(attrs={"type": "date"}),
+        label="Last day to answer", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="Links stop working after this day; the round then closes and its results show.",
     )
 
@@ -33,7 +33,8 @@ class RoundForm(forms.Form):
 
 
 class ClosingForm(forms.Form):
-    closes_on = forms.DateField(label="Last day to answer", widget=forms.DateInput(attrs={"type": "date"}))
+    closes_on = forms.DateField(label="Last day to answer",
+                                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
 
 class StatementsForm(forms.Form):

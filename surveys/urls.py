@@ -7,7 +7,7 @@ app_name = "surveys"
 # Mounted at accounts/<slug:slug>/surveys/; quarters are written 2026-Q3. The public
 # answer page (/survey/<token>/) is in config/urls.py: it belongs to no account URL.
 urlpatterns = [
-    path("", views.overview, name="overview"),
+    path("", views.overview, name="index"),
     path("new/", views.round_create, name="create"),
     path("statements/", views.statements, name="statements"),
     path("export.csv", views.export_csv, name="export"),

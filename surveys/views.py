@@ -69,7 +69,7 @@ def round_create(request: HttpRequest, slug: str) -> HttpResponse:
             return redirect("surveys:respondents", slug=slug, quarter=survey.quarter)
     else:
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-    return redirect("surveys:overview", slug=slug)
+    return redirect("surveys:index", slug=slug)
 
 
 @login_required
@@ -86,7 +86,7 @@ def statements(request: HttpRequest, slug: str) -> HttpResponse:
             form.add_error("statements", exc)
         else:
             messages.success(request, "Statements saved. The next round to open uses them.")
-            return redirect("surveys:overview", slug=slug)
+            return redirect("surveys:index", slug=slug)
     return render(request, "surveys/statements.html", _context(access, form=form))
 
 
@@ -218,7 +218,7 @@ def round_delete(request: HttpRequest, slug: str, quarter: Quarter) -> HttpRespo
         messages.error(request, _errors(exc))
         return redirect("surveys:round", slug=slug, quarter=quarter)
     messages.success(request, f"Draft round {quarter} deleted.")
-    return redirect("surveys:overview", slug=slug)
+    return redirect("surveys:index", slug=slug)
 
 
 @login_required
@@ -236,8 +236,10 @@ def export_csv(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _private(response: HttpResponse) -> HttpResponse:
-    # The token is in the address: keep it out of caches and out of Referer headers.
-    response["Referrer-Policy"] = "no-referrer"
+    # The token is in the address: keep it out of caches and out of Referer headers sent
+    # to other sites. ("no-referrer" would also make browsers send "Origin: null" with the
+    # form, which Django's CSRF check rightly refuses.)
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex"
     return response
 

@@ -59,7 +59,7 @@ def test_withheld_firms_leave_no_gap_no_index_and_no_portfolio_figure(cast, two_
 
 def test_the_history_chart_and_table_leave_out_a_withheld_firm(client, cast, two_partner_answers):
     client.force_login(cast["admin"])
-    text = client.get(reverse("surveys:overview", args=[cast.account.slug])).content.decode()
+    text = client.get(reverse("surveys:index", args=[cast.account.slug])).content.decode()
     assert "fewer than 3" in text
     history = selectors.survey_history(cast.account)
     from surveys.charts import history_figure

@@ -53,7 +53,7 @@ def test_the_link_opens_the_survey_without_signing_in_and_names_the_other_firm(c
     text = response.content.decode()
     assert "We can trust the other firm." in text
     assert f"“the other firm” is {settings.HOME_FIRM_NAME}" in text
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert "no-store" in response["Cache-Control"]
 
 

@@ -57,7 +57,7 @@ def test_a_manager_runs_a_round_for_thirty_people_and_sees_how_each_firm_perceiv
     page = client.get(reverse("surveys:round", args=[slug, QUARTER])).content.decode()
     assert "4.00 ± 0.00" in page and "2.00 ± 0.00" in page and "+2.00" in page
     assert "67%" in page and "60%" in page and "Discuss first" in page
-    overview = client.get(reverse("surveys:overview", args=[slug])).content.decode()
+    overview = client.get(reverse("surveys:index", args=[slug])).content.decode()
     assert "<strong>50</strong>" in overview  # (75 + 25) / 2
 
 
@@ -123,7 +123,7 @@ def _grow(account, quarters):
 
 def test_the_overview_costs_the_same_queries_with_more_rounds(client, cast):
     closed_round(cast.account, quarter=QUARTER, home_answers=[[4] * 8] * 3, partner_answers=[[3] * 8] * 3)
-    url = reverse("surveys:overview", args=[cast.account.slug])
+    url = reverse("surveys:index", args=[cast.account.slug])
     grow = _grow(cast.account, [QUARTER - n for n in range(1, 4)])
     assert_query_count_is_constant(client, cast["manager"], url, grow, pinned=14)
 

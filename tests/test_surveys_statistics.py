@@ -106,5 +106,5 @@ def test_the_survey_index_is_set_beside_the_green_share_of_the_following_quarter
         (survey_quarter, pytest.approx(50.0), survey_quarter.next(), 0.5),
     ]
     client.force_login(cast["viewer"])
-    text = client.get(reverse("surveys:overview", args=[account.slug])).content.decode()
+    text = client.get(reverse("surveys:index", args=[account.slug])).content.decode()
     assert "Leading and lagging" in text and "50%" in text
