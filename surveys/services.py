@@ -308,34 +308,49 @@ def _survey_email(invitation: Invitation, token: str, *, reminder: bool) -> None
     )
 
 
+def _invitation(invitation_id: int) -> Invitation | None:
+    return Invitation.objects.select_related("round__account").filter(pk=invitation_id).first()
+
+
+# The claiming UPDATEs filter on the invitation's own columns only: a condition on the
+# round would make Django write ``WHERE id IN (SELECT …)``, which PostgreSQL does not
+# re-check against the row a concurrent worker just changed. The round is checked first.
+
+
 @transaction.atomic
 def invitation_send(*, invitation_id: int) -> bool:
     """E-mail the invitation with a fresh personal link, once. False if it was already
     sent (or the round is not open): nothing is sent then."""
+    invitation = _invitation(invitation_id)
+    if invitation is None or invitation.invited_at is not None or not invitation.round.is_open:
+        return False
     token, hashed = _new_token()
-    claimed = Invitation.objects.filter(
-        pk=invitation_id, invited_at__isnull=True, round__status=SurveyRound.Status.OPEN,
-    ).update(invited_at=timezone.now(), token_hash=hashed)
+    claimed = Invitation.objects.filter(pk=invitation_id, invited_at__isnull=True).update(
+        invited_at=timezone.now(), token_hash=hashed
+    )
     if not claimed:
         return False
-    invitation = Invitation.objects.select_related("round__account").get(pk=invitation_id)
     _survey_email(invitation, token, reminder=False)
     return True
+
+
+def _reminder_window(survey: SurveyRound, today: dt.date) -> bool:
+    return survey.is_open and today <= survey.closes_on <= today + dt.timedelta(days=REMINDER_DAYS_BEFORE_CLOSE)
 
 
 @transaction.atomic
 def invitation_remind(*, invitation_id: int, today: dt.date) -> bool:
     """E-mail the one reminder, with a second personal link, to someone who has not
     answered, in the last days before the round closes. False when not due or already sent."""
+    invitation = _invitation(invitation_id)
+    if invitation is None or not _reminder_window(invitation.round, today):
+        return False
     token, hashed = _new_token()
     claimed = Invitation.objects.filter(
         pk=invitation_id, reminded_at__isnull=True, invited_at__isnull=False, answered=False,
-        round__status=SurveyRound.Status.OPEN, round__closes_on__gte=today,
-        round__closes_on__lte=today + dt.timedelta(days=REMINDER_DAYS_BEFORE_CLOSE),
     ).update(reminded_at=timezone.now(), reminder_token_hash=hashed)
     if not claimed:
         return False
-    invitation = Invitation.objects.select_related("round__account").get(pk=invitation_id)
     _survey_email(invitation, token, reminder=True)
     return True
 

@@ -155,3 +155,21 @@ def test_the_respondents_page_costs_the_same_queries_with_more_people(client, ca
                                          for n in range(10)])
 
     assert_query_count_is_constant(client, cast["manager"], url, grow, pinned=13)
+
+
+def test_an_answer_and_closing_the_round_tell_the_portfolio_to_recompute_the_account(cast):
+    from accounts.signals import account_figures_changed
+
+    heard = []
+
+    def listener(sender, account_id, **kwargs):
+        heard.append(account_id)
+
+    account_figures_changed.connect(listener, dispatch_uid="test-surveys-listener")
+    try:
+        survey, links = open_round(cast.account, home=1)
+        answer_all(links, "home", [[4] * 8])
+        services.round_close(survey=survey, by=None)
+    finally:
+        account_figures_changed.disconnect(dispatch_uid="test-surveys-listener")
+    assert heard == [cast.account.pk, cast.account.pk]
