@@ -87,15 +87,17 @@ def test_inbox_lists_only_my_notifications(client, cast):
 
 def test_preferences_turn_email_off_per_kind(client, cast):
     from notifications.models import EmailOptOut
+    from notifications.reminders import registered_kinds
 
+    every_kind = {kind.key for kind in registered_kinds()}
     client.force_login(cast["champion"])
     client.post(reverse("notifications:preferences"), {"email": ["results_missing"]})
-    assert set(EmailOptOut.objects.filter(user=cast["champion"]).values_list("kind", flat=True)) == {
-        "scorecard_missing"
-    }
+    assert set(EmailOptOut.objects.filter(user=cast["champion"]).values_list("kind", flat=True)) == (
+        every_kind - {"results_missing"}
+    )
     page = client.get(reverse("notifications:preferences")).content.decode()
     assert 'value="results_missing" checked' in page and 'value="scorecard_missing" >' in page
-    client.post(reverse("notifications:preferences"), {"email": ["results_missing", "scorecard_missing"]})
+    client.post(reverse("notifications:preferences"), {"email": sorted(every_kind)})
     assert not EmailOptOut.objects.filter(user=cast["champion"]).exists()
 
 
