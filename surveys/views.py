@@ -75,10 +75,8 @@ def round_create(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def statements(request: HttpRequest, slug: str) -> HttpResponse:
     access = _runner(request, slug)
-    current = selectors.account_statements(access.account)
-    if not current:
-        current = services.statements_apply_defaults(account=access.account, by=request.user)
-    form = StatementsForm(request.POST or None, initial={"statements": "\n".join(s.text for s in current)})
+    current = [s.text for s in selectors.account_statements(access.account)] or services.DEFAULT_STATEMENTS
+    form = StatementsForm(request.POST or None, initial={"statements": "\n".join(current)})
     if request.method == "POST" and form.is_valid():
         try:
             services.statements_replace(account=access.account, by=request.user, texts=form.texts())

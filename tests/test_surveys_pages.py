@@ -173,3 +173,10 @@ def test_an_answer_and_closing_the_round_tell_the_portfolio_to_recompute_the_acc
     finally:
         account_figures_changed.disconnect(dispatch_uid="test-surveys-listener")
     assert heard == [cast.account.pk, cast.account.pk]
+
+
+def test_a_new_account_is_offered_the_eight_default_statements_without_saving_anything(client, cast):
+    client.force_login(cast["manager"])
+    page = client.get(reverse("surveys:statements", args=[cast.account.slug])).content.decode()
+    assert "Our joint effort is a win-win for both firms." in page and "We can trust the other firm." in page
+    assert not SurveyStatement.objects.exists()
