@@ -29,7 +29,7 @@ def _draft_invitation(account):
 
 
 ROUTES = [
-    Route("overview", url("overview"), expect(200)),
+    Route("index", url("index"), expect(200)),
     Route("export", url("export"), expect(200)),
     Route("round-draft", url("round", DRAFT), expect(200)),
     Route("round-open", url("round", OPEN), expect(200)),
