@@ -116,6 +116,12 @@ class AccountAccess:
         """The What-Who-When plan: roster, topics, actions, meetings and their settings."""
         return self.can_edit_account
 
+    @property
+    def can_run_surveys(self) -> bool:
+        """Perception surveys: statements, rounds, respondents. The home firm runs them (a
+        partner champion answers like everyone else and sees the same anonymous results)."""
+        return self.can_edit_account
+
     def can_update_action(self, owner_user_id: int | None) -> bool:
         """An action's status and progress note: the plan's editors, and the action's owner
         (through a roster entry linked to their login) unless they only view the account."""

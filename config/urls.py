@@ -4,6 +4,7 @@ from django.urls import include, path, register_converter
 
 from accounts import views as account_views
 from accounts.quarters import QuarterConverter
+from surveys import views as survey_views
 
 from . import health
 
@@ -16,9 +17,12 @@ urlpatterns = [
     path("accounts/<slug:slug>/dashboard/", include("dashboards.urls")),
     path("accounts/<slug:slug>/scorecards/", include("scorecards.urls")),
     path("accounts/<slug:slug>/plan/", include("plans.urls")),
+    path("accounts/<slug:slug>/surveys/", include("surveys.urls")),
     path("accounts/", include("accounts.urls")),
     path("notifications/", include("notifications.urls")),
     path("portfolio/", include("portfolio.urls")),
+    # A respondent's personal link: no login, the token is the key (see surveys.services).
+    path("survey/<str:token>/", survey_views.answer, name="survey_answer"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),

@@ -155,7 +155,7 @@ COLUMNS = [
     Column("gap", "Champion gap", ("health__champion_gap",), numeric=True,
            hint="Steps between the two champions' average colours."),
     Column("survey", "Survey index", ("health__survey_index",), numeric=True,
-           hint="The latest perception survey's index, both firms together."),
+           hint="The latest perception survey's index (0–100), both firms together."),
     Column("overdue", "Overdue actions", ("health__overdue_actions",), numeric=True),
     Column("review", "Last review meeting", ("health__last_review_meeting_on",)),
 ]

@@ -14,6 +14,7 @@ from dashboards.selectors import dashboard_for
 from dashboards.services import metric_trends_recompute
 from plans.selectors import plan_health
 from scorecards.selectors import champion_averages, scores_unchanged_for_a_year
+from surveys.selectors import latest_survey_index
 
 from .models import AccountHealth
 
@@ -38,6 +39,7 @@ def account_health_recompute(*, account_id: int) -> AccountHealth | None:
     plan = plan_health(account_id=account.pk, today=today)
     earlier = [row for row in board.rows if row.previous_status is not None]
     earlier_green = sum(1 for row in earlier if row.previous_status == Status.GREEN)
+    survey_quarter, survey_index = latest_survey_index(account_id=account.pk) or (None, None)
     health, _ = AccountHealth.objects.update_or_create(account=account, defaults={
         "results_quarter": board.quarter if board.quarters_with_results else None,
         "metrics_with_results": len(judged),
@@ -56,6 +58,8 @@ def account_health_recompute(*, account_id: int) -> AccountHealth | None:
         "scores_unchanged_for_a_year": scores_unchanged_for_a_year(
             account, as_of=Quarter.containing(today).previous()
         ),
+        "survey_quarter": survey_quarter,
+        "survey_index": survey_index,
     })
     return health
 

@@ -90,7 +90,7 @@ def test_preferences_turn_email_off_per_kind(client, cast):
     from notifications.reminders import registered_kinds
 
     every_kind = {kind.key for kind in registered_kinds()}
-    assert {"results_missing", "scorecard_missing", "meeting_agenda", "actions_overdue"} <= every_kind
+    assert {"results_missing", "scorecard_missing", "meeting_agenda", "actions_overdue", "survey_closing"} <= every_kind
     client.force_login(cast["champion"])
     client.post(reverse("notifications:preferences"), {"email": ["results_missing"]})
     assert set(EmailOptOut.objects.filter(user=cast["champion"]).values_list("kind", flat=True)) == (

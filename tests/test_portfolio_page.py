@@ -121,10 +121,18 @@ def test_the_champions_average_colours_are_named_not_only_coloured(client, cast,
     assert "Light Green" in html and "4.0" in html and "3.5" in html  # home 4.0, partner 3.5 (Yellow↑)
 
 
-def test_the_survey_index_shows_once_surveys_fill_it(client, cast, portfolio):
-    AccountHealth.objects.filter(account=portfolio["helix"]).update(survey_index=3.7, survey_quarter=str(LAST))
+def test_the_survey_index_shows_once_a_closed_round_fills_it(client, cast, portfolio, settings,
+                                                           django_capture_on_commit_callbacks):
+    from .surveys_helpers import closed_round
+
+    settings.TANDEM_RECOMPUTE_DELAY_SECONDS = 0
+    with django_capture_on_commit_callbacks(execute=True):
+        # Home firm all "agree" (4 → 75), partner firm all "neutral" (3 → 50): index 62.5.
+        closed_round(portfolio["helix"], home_answers=[[4] * 8] * 3, partner_answers=[[3] * 8] * 3)
+    health = AccountHealth.objects.get(account=portfolio["helix"])
+    assert health.survey_index == 62.5 and health.survey_quarter is not None
     html = get(client, cast["portfolio"], q="Helix").content.decode()
-    assert "3.7" in html and f"in {LAST}" in html
+    assert "62.5" in html and f"in {health.survey_quarter}" in html
 
 
 # --- filters, search, sorting, pages: all in the URL -------------------------------------------

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "dashboards",
     "scorecards",
     "plans",
+    "surveys",
     "portfolio",
 ]
 
@@ -207,6 +208,15 @@ CELERY_BEAT_SCHEDULE: dict = {
     "send-due-reminders": {
         "task": "notifications.send_due_reminders",
         "schedule": crontab(minute=0, hour=7),
+        "options": {"expires": 6 * 3600},
+    },
+    # Every morning, after the other reminders: close survey rounds whose last day has
+    # passed, send any invitation still pending (the broker was down when the round
+    # opened) and the one reminder to respondents who have not answered in a round's last
+    # days. Each e-mail is claimed on its invitation row, so a rerun sends nothing new.
+    "send-survey-mail": {
+        "task": "surveys.send_due_survey_mail",
+        "schedule": crontab(minute=15, hour=7),
         "options": {"expires": 6 * 3600},
     },
     # Every night, when nobody is entering figures: recompute every account's metric

@@ -12,6 +12,7 @@ from notifications.tasks import send_due_reminders
 from plans import demo as plans_demo
 from portfolio import services as portfolio_services
 from scorecards import demo as scorecards_demo
+from surveys import demo as surveys_demo
 
 
 class Command(BaseCommand):
@@ -24,6 +25,8 @@ class Command(BaseCommand):
         scorecards = scorecards_demo.seed_scorecards(accounts)
         plans = plans_demo.seed_plans(accounts)
         self.stdout.write(f"Plans: {plans} new What-Who-When plans.")
+        surveys = surveys_demo.seed_surveys(accounts)
+        self.stdout.write(f"Surveys: {surveys} new closed survey rounds.")
         self.stdout.write(self.style.SUCCESS(
             f"Demo ready: {len(accounts)} partner accounts, {scorecards} new champion scorecards."
         ))

@@ -1,0 +1,473 @@
+"""Writes for perception surveys: statements, rounds, respondents, the personal links,
+the e-mails that carry them, and the answers.
+
+Personal links
+--------------
+A link is ``/survey/<token>/`` with ``secrets.token_urlsafe(32)`` (256 random bits).
+Only its SHA-256 is stored. The token is made at the moment the e-mail is sent, so it
+exists in that e-mail and nowhere else; the reminder carries a second token for the
+same invitation, and either link works until the person answers or the round closes.
+
+Exactly once
+------------
+Respondents need no login, so their e-mails cannot use the per-user claims of
+``notifications``. The invitation row is the claim instead: ``invited_at`` (and
+``reminded_at``) is set by ``UPDATE … WHERE invited_at IS NULL`` inside the
+transaction that sends the e-mail, and the e-mail goes out only if that UPDATE changed
+the row. A second run, a retry or a concurrent worker changes nothing and sends
+nothing; an e-mail that fails rolls the claim back so that the retry sends it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import re
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.background import enqueue_debounced
+from accounts.models import PartnerAccount, Side, User
+from accounts.quarters import Quarter
+from accounts.signals import account_figures_changed
+from plans.models import RosterEntry
+
+from .models import SCALE, Invitation, RoundStatement, ScoreTally, SurveyComment, SurveyRound, SurveyStatement
+
+log = logging.getLogger(__name__)
+
+DEFAULT_STATEMENTS = [
+    "Our joint effort is a win-win for both firms.",
+    "The other firm shares the rewards of our joint work fairly.",
+    "The other firm carries its fair share of the joint work.",
+    "The other firm's people come well prepared to meetings and joint work.",
+    "We can rely on the other firm's people to do what they say.",
+    "The other firm decides promptly and keeps to its decisions.",
+    "We can trust the other firm.",
+    "Our two firms share common objectives.",
+]
+MAX_STATEMENTS = 12
+# The reminder goes to those who have not answered this many days before the last day.
+REMINDER_DAYS_BEFORE_CLOSE = 3
+DEFAULT_ROUND_DAYS = 21
+TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _new_token() -> tuple[str, str]:
+    token = secrets.token_urlsafe(32)
+    return token, token_hash(token)
+
+
+def _save(obj, *, by: User | None):
+    obj._history_user = by
+    obj.full_clean()
+    obj.save()
+    return obj
+
+
+def other_firm_name(account: PartnerAccount, side: str) -> str:
+    """What "the other firm" means to a respondent of ``side``."""
+    return account.name if side == Side.HOME else settings.HOME_FIRM_NAME
+
+
+def firm_name(account: PartnerAccount, side: str) -> str:
+    return settings.HOME_FIRM_NAME if side == Side.HOME else account.name
+
+
+# --- statements -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def statements_apply_defaults(*, account: PartnerAccount, by: User | None = None) -> list[SurveyStatement]:
+    """The eight default statements, unless the account already has its own."""
+    if SurveyStatement.objects.filter(account=account).exists():
+        return []
+    return [
+        _save(SurveyStatement(account=account, position=position, text=text), by=by)
+        for position, text in enumerate(DEFAULT_STATEMENTS, start=1)
+    ]
+
+
+@transaction.atomic
+def statements_replace(*, account: PartnerAccount, by: User | None, texts: list[str]) -> list[SurveyStatement]:
+    """Set the account's statements to ``texts``, in order. Rounds already opened keep
+    the wording they were sent with; rounds opened from now on use these."""
+    texts = [t.strip() for t in texts if t.strip()]
+    if not texts:
+        raise ValidationError("Keep at least one statement.")
+    if len(texts) > MAX_STATEMENTS:
+        raise ValidationError(f"A survey has at most {MAX_STATEMENTS} statements, so that people finish it.")
+    if len({t.casefold() for t in texts}) != len(texts):
+        raise ValidationError("Each statement appears only once.")
+    too_long = [t for t in texts if len(t) > 300]
+    if too_long:
+        raise ValidationError(f"Keep each statement under 300 characters: “{too_long[0][:40]}…” is longer.")
+    existing = {s.position: s for s in SurveyStatement.objects.select_for_update().filter(account=account)}
+    for position, text in enumerate(texts, start=1):
+        statement = existing.pop(position, None) or SurveyStatement(account=account, position=position)
+        if statement.pk and statement.text == text:
+            continue
+        statement.text = text
+        _save(statement, by=by)
+    for leftover in existing.values():
+        leftover._history_user = by
+        leftover.delete()
+    return list(SurveyStatement.objects.filter(account=account).order_by("position"))
+
+
+# --- rounds ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def round_create(*, account: PartnerAccount, by: User | None, quarter: Quarter, closes_on: dt.date) -> SurveyRound:
+    if quarter > Quarter.current():
+        raise ValidationError(f"{quarter} has not started yet; survey the current quarter or an earlier one.")
+    if closes_on < timezone.localdate():
+        raise ValidationError("The closing day cannot be in the past.")
+    if SurveyRound.objects.filter(account=account, quarter=quarter).exists():
+        raise ValidationError(f"{account.name} already has a survey round for {quarter}.")
+    statements_apply_defaults(account=account, by=by)
+    return _save(SurveyRound(account=account, quarter=quarter, closes_on=closes_on, created_by=by), by=by)
+
+
+@transaction.atomic
+def round_open(*, survey: SurveyRound, by: User | None) -> SurveyRound:
+    """Freeze the wording, set every tally at zero and send the invitations (after commit)."""
+    survey = SurveyRound.objects.select_for_update().get(pk=survey.pk)
+    if not survey.is_draft:
+        raise ValidationError("This round is already open or closed.")
+    if survey.closes_on < timezone.localdate():
+        raise ValidationError("The closing day has passed; choose a later one before opening the round.")
+    if not survey.invitations.exists():
+        raise ValidationError("Add the people to ask before opening the round.")
+    statements_apply_defaults(account=survey.account, by=by)
+    texts = list(SurveyStatement.objects.filter(account=survey.account).order_by("position").values_list("text",
+                                                                                                        flat=True))
+    frozen = RoundStatement.objects.bulk_create(
+        [RoundStatement(round=survey, position=position, text=text) for position, text in enumerate(texts, start=1)]
+    )
+    ScoreTally.objects.bulk_create([
+        ScoreTally(statement=statement, side=side, score=score)
+        for statement in frozen for side in Side.values for score in SCALE
+    ])
+    survey.status = SurveyRound.Status.OPEN
+    survey.opened_at = timezone.now()
+    _save(survey, by=by)
+    _send_invitations_later(survey)
+    return survey
+
+
+def round_update_closing(*, survey: SurveyRound, by: User | None, closes_on: dt.date) -> SurveyRound:
+    if survey.is_closed:
+        raise ValidationError("This round is closed.")
+    if closes_on < timezone.localdate():
+        raise ValidationError("The closing day cannot be in the past.")
+    survey.closes_on = closes_on
+    return _save(survey, by=by)
+
+
+@transaction.atomic
+def round_close(*, survey: SurveyRound, by: User | None) -> SurveyRound:
+    """Close the round: its links stop working and its results (where at least three
+    people of a firm answered) become visible."""
+    survey = SurveyRound.objects.select_for_update().get(pk=survey.pk)
+    if survey.is_closed:
+        return survey
+    if survey.is_draft:
+        raise ValidationError("A draft round was never opened; delete it or open it instead.")
+    survey.status = SurveyRound.Status.CLOSED
+    survey.closed_at = timezone.now()
+    survey._change_reason = "Closed" if by else "Closed automatically after its last day"
+    _save(survey, by=by)
+    account_figures_changed.send(sender=SurveyRound, account_id=survey.account_id)
+    return survey
+
+
+def rounds_close_due(today: dt.date) -> int:
+    """Close every open round whose last day has passed."""
+    closed = 0
+    for survey in SurveyRound.objects.filter(status=SurveyRound.Status.OPEN, closes_on__lt=today):
+        round_close(survey=survey, by=None)
+        closed += 1
+    return closed
+
+
+@transaction.atomic
+def round_delete(*, survey: SurveyRound, by: User | None) -> None:
+    if not survey.is_draft:
+        raise ValidationError("Only a draft round can be deleted; an opened round is part of the history.")
+    survey._history_user = by
+    survey.delete()
+
+
+# --- respondents ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RespondentInput:
+    email: str
+    side: str
+    name: str = ""
+    roster_entry_id: int | None = None
+
+
+@transaction.atomic
+def respondents_add(*, survey: SurveyRound, by: User | None, people: list[RespondentInput]) -> list[Invitation]:
+    """Invite people to the round. Someone already invited is skipped (not an error);
+    a malformed address refuses the whole batch, so nothing half-done is saved."""
+    if survey.is_closed:
+        raise ValidationError("This round is closed; nobody can be added any more.")
+    roster = {e.pk: e for e in RosterEntry.objects.filter(account_id=survey.account_id)}
+    invited = {e.casefold() for e in survey.invitations.values_list("email", flat=True)}
+    added = []
+    for person in people:
+        email = person.email.strip()
+        try:
+            validate_email(email)
+        except ValidationError as exc:
+            raise ValidationError(f"“{email}” is not an e-mail address.") from exc
+        if person.side not in Side.values:
+            raise ValidationError("Choose the firm each person works for.")
+        if person.roster_entry_id is not None and person.roster_entry_id not in roster:
+            raise ValidationError("That person is not on this account's roster.")
+        if email.casefold() in invited:
+            continue
+        invited.add(email.casefold())
+        added.append(_save(Invitation(
+            round=survey, side=person.side, name=person.name.strip()[:120], email=email,
+            roster_entry_id=person.roster_entry_id, added_by=by,
+        ), by=by))
+    if added and survey.is_open:
+        _send_invitations_later(survey)
+    return added
+
+
+@transaction.atomic
+def invitation_remove(*, invitation: Invitation, by: User | None) -> None:
+    if not invitation.round.is_draft:
+        raise ValidationError("Once the round is open, invitations stay: the links are already out.")
+    invitation._history_user = by
+    invitation.delete()
+
+
+# --- e-mails, exactly once ----------------------------------------------------------------
+
+
+def _send_invitations_later(survey: SurveyRound) -> None:
+    from .tasks import send_round_invitations
+
+    enqueue_debounced(send_round_invitations, key=f"survey-invitations:{survey.pk}", args=[survey.pk], delay=0)
+
+
+def survey_link(token: str) -> str:
+    return f"{settings.TANDEM_BASE_URL}{reverse('survey_answer', args=[token])}"
+
+
+def _survey_email(invitation: Invitation, token: str, *, reminder: bool) -> None:
+    survey = invitation.round
+    account = survey.account
+    other = other_firm_name(account, invitation.side)
+    greeting = f"Hello {invitation.name}," if invitation.name else "Hello,"
+    opening = (
+        f"A reminder: the survey on the partnership between {settings.HOME_FIRM_NAME} and {account.name} "
+        f"closes on {survey.closes_on:%A %d %B %Y}, and we would still like to hear from you."
+        if reminder else
+        f"How is the partnership between {settings.HOME_FIRM_NAME} and {account.name} going? "
+        f"We ask people in both firms each quarter; this is the {survey.quarter} survey."
+    )
+    lines = [
+        greeting, "", opening, "",
+        f"There are {survey.statements.count()} short statements about working with {other}, "
+        "each answered on a five-point scale from strongly disagree to strongly agree. It takes about two minutes.",
+        "", "Your personal link (no login needed):", survey_link(token), "",
+        f"The link works once, until {survey.closes_on:%d %B %Y}. Please do not forward it.",
+        "", "Your answers are anonymous: they are counted together with your colleagues' and shown only per firm, "
+        "and only when at least three people of your firm have answered. Nobody — administrators included — "
+        "can see what you answered.",
+    ]
+    if reminder:
+        lines += ["", "If you kept the first e-mail, its link works too."]
+    send_mail(
+        subject=f"[Tandem] {'Reminder: ' if reminder else ''}the {survey.quarter} survey on working with {other}",
+        message="\n".join(lines), from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[invitation.email],
+        fail_silently=False,
+    )
+
+
+def _invitation(invitation_id: int) -> Invitation | None:
+    return Invitation.objects.select_related("round__account").filter(pk=invitation_id).first()
+
+
+# The claiming UPDATEs filter on the invitation's own columns only: a condition on the
+# round would make Django write ``WHERE id IN (SELECT …)``, which PostgreSQL does not
+# re-check against the row a concurrent worker just changed. The round is checked first.
+
+
+@transaction.atomic
+def invitation_send(*, invitation_id: int) -> bool:
+    """E-mail the invitation with a fresh personal link, once. False if it was already
+    sent (or the round is not open): nothing is sent then."""
+    invitation = _invitation(invitation_id)
+    if invitation is None or invitation.invited_at is not None or not invitation.round.is_open:
+        return False
+    token, hashed = _new_token()
+    claimed = Invitation.objects.filter(pk=invitation_id, invited_at__isnull=True).update(
+        invited_at=timezone.now(), token_hash=hashed
+    )
+    if not claimed:
+        return False
+    _survey_email(invitation, token, reminder=False)
+    return True
+
+
+def _reminder_window(survey: SurveyRound, today: dt.date) -> bool:
+    return survey.is_open and today <= survey.closes_on <= today + dt.timedelta(days=REMINDER_DAYS_BEFORE_CLOSE)
+
+
+@transaction.atomic
+def invitation_remind(*, invitation_id: int, today: dt.date) -> bool:
+    """E-mail the one reminder, with a second personal link, to someone who has not
+    answered, in the last days before the round closes. False when not due or already sent."""
+    invitation = _invitation(invitation_id)
+    if invitation is None or not _reminder_window(invitation.round, today):
+        return False
+    token, hashed = _new_token()
+    claimed = Invitation.objects.filter(
+        pk=invitation_id, reminded_at__isnull=True, invited_at__isnull=False, answered=False,
+    ).update(reminded_at=timezone.now(), reminder_token_hash=hashed)
+    if not claimed:
+        return False
+    _survey_email(invitation, token, reminder=True)
+    return True
+
+
+def round_invitations_send(*, round_id: int) -> int:
+    """Send the invitations of one round that have not gone out yet; each in its own
+    transaction, so one bad address does not hold back the others' claims."""
+    pending = Invitation.objects.filter(
+        round_id=round_id, invited_at__isnull=True, round__status=SurveyRound.Status.OPEN
+    ).values_list("pk", flat=True)
+    return sum(invitation_send(invitation_id=pk) for pk in list(pending))
+
+
+def reminders_due(today: dt.date) -> list[int]:
+    """Invitations due their reminder on ``today`` (reads only)."""
+    return list(Invitation.objects.filter(
+        reminded_at__isnull=True, invited_at__isnull=False, answered=False,
+        round__status=SurveyRound.Status.OPEN, round__closes_on__gte=today,
+        round__closes_on__lte=today + dt.timedelta(days=REMINDER_DAYS_BEFORE_CLOSE),
+    ).values_list("pk", flat=True))
+
+
+@dataclass(frozen=True)
+class MailRun:
+    closed: int
+    invited: int
+    reminded: int
+
+
+def survey_mail_send_due(today: dt.date) -> MailRun:
+    """The daily job: close rounds past their last day, send invitations still pending
+    (say the broker was down when the round opened) and the reminders due. Safe to run
+    as often as you like: every e-mail is claimed once."""
+    closed = rounds_close_due(today)
+    invited = 0
+    for round_id in SurveyRound.objects.filter(
+        status=SurveyRound.Status.OPEN, invitations__invited_at__isnull=True
+    ).values_list("pk", flat=True).distinct():
+        invited += round_invitations_send(round_id=round_id)
+    reminded = sum(invitation_remind(invitation_id=pk, today=today) for pk in reminders_due(today))
+    log.info("Surveys on %s: %d rounds closed, %d invitations and %d reminders sent.", today, closed, invited,
+             reminded)
+    return MailRun(closed=closed, invited=invited, reminded=reminded)
+
+
+# --- answering --------------------------------------------------------------------------
+
+
+class SurveyLinkError(Exception):
+    """A personal link that cannot be answered; the public page explains why."""
+
+    status = 404
+    title = "This link does not work"
+    message = ("We could not find a survey for this link. Check that you copied the whole link from the e-mail; "
+               "if you received a newer e-mail, use the link in that one.")
+
+
+class LinkUnknown(SurveyLinkError):
+    pass
+
+
+class LinkUsed(SurveyLinkError):
+    status = 410
+    title = "You have already answered"
+    message = ("Thank you — your answers for this survey are in. Each link can be used once, so there is "
+               "nothing more to do.")
+
+
+class LinkExpired(SurveyLinkError):
+    status = 410
+    title = "This survey has closed"
+    message = "The survey this link belongs to is closed, so it no longer takes answers. Thank you all the same."
+
+
+def invitation_for_link(token: str, *, for_update: bool = False) -> Invitation:
+    """The invitation behind a personal link, or the reason it cannot be answered."""
+    if not TOKEN_PATTERN.match(token or ""):
+        raise LinkUnknown()
+    hashed = token_hash(token)
+    queryset = Invitation.objects.select_related("round__account")
+    if for_update:
+        queryset = queryset.select_for_update(of=("self",))
+    invitation = (queryset.filter(token_hash=hashed).first() or queryset.filter(reminder_token_hash=hashed).first())
+    if invitation is None or invitation.round.is_draft:
+        raise LinkUnknown()
+    if invitation.answered:
+        raise LinkUsed()
+    if not invitation.round.accepts_answers():
+        raise LinkExpired()
+    return invitation
+
+
+@transaction.atomic
+def response_submit(*, token: str, scores: dict[int, int], comments: dict[int, str] | None = None) -> SurveyRound:
+    """Record one person's answers — ``scores`` and ``comments`` keyed by statement
+    position — without any link to that person: their invitation is only marked
+    answered (so the link cannot be used again), the scores are added to the firm's
+    tallies and the comments stored with their firm alone."""
+    invitation = invitation_for_link(token, for_update=True)
+    survey, side = invitation.round, invitation.side
+    statements = {s.position: s for s in survey.statements.all()}
+    missing = [p for p in statements if p not in scores]
+    if missing:
+        raise ValidationError("Answer every statement before sending.")
+    if set(scores) - set(statements) or any(score not in SCALE for score in scores.values()):
+        raise ValidationError("Those answers do not fit this survey.")
+    # The claim: the UPDATE changes the row only if nobody answered with this invitation
+    # in the meantime (a double click, two tabs); otherwise nothing is counted.
+    if not Invitation.objects.filter(pk=invitation.pk, answered=False).update(answered=True):
+        raise LinkUsed()
+    for position, score in scores.items():
+        ScoreTally.objects.filter(statement=statements[position], side=side, score=score).update(count=F("count") + 1)
+    SurveyComment.objects.bulk_create([
+        SurveyComment(statement=statements[position], side=side, text=text.strip())
+        for position, text in sorted((comments or {}).items())
+        if position in statements and text and text.strip()
+    ])
+    account_figures_changed.send(sender=SurveyRound, account_id=survey.account_id)
+    return survey
+

@@ -1,0 +1,149 @@
+"""Invitations and the one reminder go out exactly once each, however often the jobs
+run or retry; rounds close themselves after their last day; managers hear in-app
+when a round is about to close."""
+
+import datetime as dt
+import threading
+from smtplib import SMTPException
+from unittest import mock
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.db import OperationalError, connection
+from django.utils import timezone
+
+from notifications.reminders import registered_kinds
+from notifications.services import reminders_due
+from surveys import services
+from surveys.models import Invitation, SurveyRound
+from surveys.tasks import send_due_survey_mail, send_round_invitations
+
+from .surveys_helpers import answer, draft_round, open_round, people
+
+TODAY = timezone.localdate
+
+
+def test_opening_a_round_sends_each_invitation_after_commit_and_once(cast, django_capture_on_commit_callbacks):
+    survey = draft_round(cast.account, home=2, partner=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.round_open(survey=survey, by=cast["manager"])
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "home1@example.com", "home2@example.com", "partner1@example.com", "partner2@example.com",
+    ]
+    assert send_round_invitations(survey.pk) == 0
+    assert send_due_survey_mail() == {"closed": 0, "invited": 0, "reminded": 0}
+    assert len(mail.outbox) == 4
+
+
+def test_the_invitation_tells_what_anonymity_means_and_until_when_the_link_works(cast):
+    survey, _ = open_round(cast.account, partner=1)
+    message = mail.outbox[0]
+    assert message.subject == f"[Tandem] the {survey.quarter} survey on working with {settings.HOME_FIRM_NAME}"
+    assert "at least three people of your firm" in message.body
+    assert f"{survey.closes_on:%d %B %Y}" in message.body
+    assert f"{settings.TANDEM_BASE_URL}/survey/" in message.body
+
+
+def test_someone_added_to_an_open_round_gets_their_link(cast, django_capture_on_commit_callbacks):
+    survey, _ = open_round(cast.account, home=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.respondents_add(survey=survey, by=cast["manager"], people=people("partner", 1, "late"))
+    assert [m.to[0] for m in mail.outbox] == ["home1@example.com", "late1@example.com"]
+
+
+def test_a_failed_email_is_sent_by_the_next_run(cast):
+    survey = draft_round(cast.account, home=1)
+    services.round_open(survey=survey, by=None)
+    with mock.patch("surveys.services.send_mail", side_effect=SMTPException("down")), \
+            pytest.raises(SMTPException):
+        services.round_invitations_send(round_id=survey.pk)
+    assert Invitation.objects.get().invited_at is None
+    assert services.survey_mail_send_due(TODAY()).invited == 1
+    assert len(mail.outbox) == 1
+
+
+def test_the_reminder_goes_once_in_the_last_days_and_only_to_those_who_have_not_answered(cast):
+    survey, links = open_round(cast.account, home=2, partner=1, closes_in=10)
+    answer(links["home1@example.com"], [4] * 8)
+    mail.outbox.clear()
+    closes_on = survey.closes_on
+    assert services.survey_mail_send_due(closes_on - dt.timedelta(days=4)).reminded == 0
+    assert services.survey_mail_send_due(closes_on - dt.timedelta(days=3)).reminded == 2
+    assert sorted(m.to[0] for m in mail.outbox) == ["home2@example.com", "partner1@example.com"]
+    assert mail.outbox[0].subject.startswith("[Tandem] Reminder: ")
+    for day in (3, 2, 0):
+        assert services.survey_mail_send_due(closes_on - dt.timedelta(days=day)).reminded == 0
+    assert len(mail.outbox) == 2
+
+
+def test_a_reminder_claimed_by_one_worker_is_not_sent_by_another(cast):
+    survey, _ = open_round(cast.account, home=1, closes_in=2)
+    invitation = Invitation.objects.get()
+    mail.outbox.clear()
+    results = [services.invitation_remind(invitation_id=invitation.pk, today=TODAY()) for _ in range(3)]
+    assert results == [True, False, False]
+    assert len(mail.outbox) == 1
+
+
+def test_rounds_close_themselves_after_their_last_day(cast, django_capture_on_commit_callbacks):
+    survey, _ = open_round(cast.account, home=3, closes_in=1)
+    assert services.survey_mail_send_due(survey.closes_on).closed == 0
+    result = send_due_survey_mail((survey.closes_on + dt.timedelta(days=1)).isoformat())
+    assert result["closed"] == 1
+    survey.refresh_from_db()
+    assert survey.status == SurveyRound.Status.CLOSED
+
+
+def test_account_managers_hear_in_app_when_a_round_is_about_to_close(cast):
+    assert "survey_closing" in {kind.key for kind in registered_kinds()}
+    survey, links = open_round(cast.account, home=3, closes_in=2)
+    answer(links["home1@example.com"], [4] * 8)
+    due = [r for r in reminders_due(TODAY()) if r.kind == "survey_closing"]
+    assert [(r.user_id, r.period) for r in due] == [(cast["manager"].pk, str(survey.quarter))]
+    assert "1 of 3 people have answered" in due[0].body
+    a_week_before = TODAY() - dt.timedelta(days=5)
+    assert not [r for r in reminders_due(a_week_before) if r.kind == "survey_closing"]
+
+
+def test_the_daily_survey_job_is_on_the_beat_schedule():
+    entry = settings.CELERY_BEAT_SCHEDULE["send-survey-mail"]
+    assert entry["task"] == "surveys.send_due_survey_mail"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_runs_send_each_invitation_and_reminder_once(cast):
+    """Two workers run the daily job at the same moment: the conditional UPDATE on each
+    invitation lets exactly one of them send each e-mail."""
+    survey = draft_round(cast.account, home=4, partner=4, closes_in=2)
+    services.round_open(survey=survey, by=None)
+    mail.outbox.clear()  # on commit, the eager task already sent them: start again
+    Invitation.objects.update(invited_at=None, token_hash=None)
+    start = threading.Barrier(2)
+    runs, errors = [], []
+
+    def worker():
+        try:
+            start.wait()
+            for _attempt in range(50):
+                try:
+                    runs.append(services.survey_mail_send_due(TODAY()))
+                    return
+                except OperationalError:
+                    threading.Event().wait(0.05)
+            errors.append("gave up")
+        except Exception as exc:  # noqa: BLE001
+            errors.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert sum(run.invited for run in runs) == 8 and sum(run.reminded for run in runs) == 8
+    assert sorted(m.to[0] for m in mail.outbox if "Reminder" not in m.subject) == sorted(
+        Invitation.objects.values_list("email", flat=True))
+    assert len(mail.outbox) == 16
