@@ -12,4 +12,4 @@ RUN SECRET_KEY=build-only python manage.py collectstatic --noinput && chown -R t
 USER tandem
 
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "config.wsgi:application", "-c", "python:config.gunicorn", "--bind", "0.0.0.0:8000", "--workers", "3"]
