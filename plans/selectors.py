@@ -36,6 +36,10 @@ from .models import (
 
 UPCOMING_MEETINGS = 5
 PAST_MEETINGS = 8
+# Done actions stay on the plan page while they are recent (due or changed in the last
+# half year); older ones are listed on request (``?done=all``), so that years of history
+# do not make the page heavier every quarter (bench/results.md).
+RECENTLY_DONE_DAYS = 183
 
 
 def plan_settings_for(account: PartnerAccount) -> PlanSettings:
@@ -104,9 +108,16 @@ def roster_sides(account: PartnerAccount) -> list[RosterSide]:
 # --- what and when: the plan page -------------------------------------------------------
 
 
-def _actions(access: AccountAccess) -> list[Action]:
-    """The actions this user may see, each marked with whether they may update it."""
-    actions = list(Action.objects.visible_to(access).select_related("owner", "topic", "metric"))
+def _actions(access: AccountAccess, *, all_done: bool = False) -> list[Action]:
+    """The actions this user may see — every open one, and the recently done unless
+    ``all_done`` — each marked with whether they may update it."""
+    queryset = Action.objects.visible_to(access)
+    if not all_done:
+        since = timezone.localdate() - dt.timedelta(days=RECENTLY_DONE_DAYS)
+        queryset = queryset.exclude(
+            Q(status=Action.Status.DONE) & Q(due_on__lt=since) & Q(updated_at__date__lt=since)
+        )
+    actions = list(queryset.select_related("owner", "topic", "metric"))
     for action in actions:
         action.can_update = access.can_update_action(action.owner.user_id)
     return actions
@@ -120,6 +131,7 @@ class Plan:
     upcoming: list[Meeting]
     past: list[Meeting]
     today: dt.date = field(default_factory=timezone.localdate)
+    all_done: bool = False  # False: only the recently done actions are in ``actions``
 
     @property
     def active(self) -> list[Topic]:
@@ -156,7 +168,7 @@ class Plan:
         return self.settings.next_review_on is not None and self.settings.next_review_on < self.today
 
 
-def plan_for(access: AccountAccess) -> Plan:
+def plan_for(access: AccountAccess, *, all_done: bool = False) -> Plan:
     """Everything the plan page shows, in six queries whatever the size."""
     account = access.account
     topics = {status: [] for status in Topic.Status.values}
@@ -173,10 +185,11 @@ def plan_for(access: AccountAccess) -> Plan:
     return Plan(
         settings=plan_settings_for(account),
         topics=topics,
-        actions=_actions(access),
+        actions=_actions(access, all_done=all_done),
         upcoming=sorted([m for m in meetings if m.held_on >= today], key=lambda m: m.held_on)[:UPCOMING_MEETINGS],
         past=[m for m in meetings if m.held_on < today][:PAST_MEETINGS],
         today=today,
+        all_done=all_done,
     )
 
 

@@ -7,12 +7,20 @@ from django.db import transaction
 
 from accounts.background import enqueue_debounced
 from accounts.models import PartnerAccount
-from dashboards.models import Status
-from dashboards.selectors import dashboard_for
-from dashboards.services import metric_trends_recompute
-from scorecards.selectors import champion_averages
+from dashboards.selectors import latest_statuses
+from dashboards.services import metric_trends_recompute_many
+from scorecards.selectors import champion_averages_many
 
 from .models import AccountHealth
+
+# Accounts recomputed together by the nightly run: large enough that each query reads
+# many accounts' rows, small enough that memory stays flat however large the portfolio.
+RECOMPUTE_CHUNK = 100
+HEALTH_FIELDS = [
+    "results_quarter", "metrics_with_results", "metrics_green", "green_share", "scorecard_quarter",
+    "home_champion_average", "partner_champion_average", "champion_gap", "overdue_actions",
+    "days_since_review_meeting", "computed_at",
+]
 
 
 def health_recompute_later(*, account_id: int) -> None:
@@ -22,37 +30,58 @@ def health_recompute_later(*, account_id: int) -> None:
                       delay=settings.TANDEM_RECOMPUTE_DELAY_SECONDS)
 
 
-@transaction.atomic
 def account_health_recompute(*, account_id: int) -> AccountHealth | None:
-    account = PartnerAccount.objects.filter(pk=account_id).first()
-    if account is None:
-        return None
-    board = dashboard_for(account=account, quarter=None)
-    judged = [row for row in board.rows if row.status is not None]
-    green = sum(1 for row in judged if row.status == Status.GREEN)
-    champions = champion_averages(account)
-    health, _ = AccountHealth.objects.update_or_create(account=account, defaults={
-        "results_quarter": board.quarter if board.quarters_with_results else None,
-        "metrics_with_results": len(judged),
-        "metrics_green": green,
-        "green_share": round(green / len(judged), 4) if judged else None,
-        "scorecard_quarter": champions.quarter,
-        "home_champion_average": champions.home,
-        "partner_champion_average": champions.partner,
-        "champion_gap": champions.gap,
-        # The plan (issue 5) is not here yet: unknown rather than zero.
-        "overdue_actions": None,
-        "days_since_review_meeting": None,
-    })
-    return health
+    account_health_recompute_many(account_ids=[account_id])
+    return AccountHealth.objects.filter(account_id=account_id).first()
+
+
+@transaction.atomic
+def account_health_recompute_many(*, account_ids: list[int]) -> int:
+    """Store the health of several accounts, in a fixed number of queries however many."""
+    account_ids = list(PartnerAccount.objects.filter(pk__in=account_ids).values_list("pk", flat=True))
+    if not account_ids:
+        return 0
+    statuses = latest_statuses(account_ids=account_ids)
+    champions = champion_averages_many(account_ids=account_ids)
+    rows = []
+    for account_id in account_ids:
+        latest, champion = statuses[account_id], champions[account_id]
+        rows.append(AccountHealth(
+            account_id=account_id,
+            results_quarter=latest.quarter,
+            metrics_with_results=latest.judged,
+            metrics_green=latest.green,
+            green_share=round(latest.green / latest.judged, 4) if latest.judged else None,
+            scorecard_quarter=champion.quarter,
+            home_champion_average=champion.home,
+            partner_champion_average=champion.partner,
+            champion_gap=champion.gap,
+            # The plan (issue 5) is not here yet: unknown rather than zero.
+            overdue_actions=None,
+            days_since_review_meeting=None,
+        ))
+    AccountHealth.objects.bulk_create(rows, update_conflicts=True, unique_fields=["account"],
+                                      update_fields=HEALTH_FIELDS)
+    return len(rows)
 
 
 def accounts_recompute_all() -> int:
-    """Trends and health for every account, one account at a time: the ids are streamed
-    and nothing is kept between accounts, so memory does not grow with the portfolio."""
+    """Trends and health for every account, a chunk of accounts at a time: each chunk's
+    results are read once, in a handful of queries, and written in bulk; nothing is kept
+    between chunks, so memory does not grow with the portfolio."""
     count = 0
-    for account_id in PartnerAccount.objects.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=200):
-        metric_trends_recompute(account_id=account_id)
-        account_health_recompute(account_id=account_id)
-        count += 1
+    ids = PartnerAccount.objects.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=RECOMPUTE_CHUNK)
+    chunk: list[int] = []
+    for account_id in ids:
+        chunk.append(account_id)
+        if len(chunk) == RECOMPUTE_CHUNK:
+            count += _recompute(chunk)
+            chunk = []
+    if chunk:
+        count += _recompute(chunk)
     return count
+
+
+def _recompute(account_ids: list[int]) -> int:
+    metric_trends_recompute_many(account_ids=account_ids)
+    return account_health_recompute_many(account_ids=account_ids)

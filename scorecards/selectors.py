@@ -367,25 +367,44 @@ class ChampionAverages:
 def champion_averages(account: PartnerAccount) -> ChampionAverages:
     """Each champion's average colour (1–5) in the latest *open* quarter — both submitted,
     or released — so a roll-up never shows a side before the blind rule allows it."""
-    from django.db.models import Avg
+    return champion_averages_many(account_ids=[account.pk])[account.pk]
 
-    submitted = defaultdict(set)
-    for quarter, side in Assessment.objects.filter(account=account, status="submitted").values_list("quarter", "side"):
-        submitted[quarter].add(side)
-    released = set(QuarterRelease.objects.filter(account=account).values_list("quarter", flat=True))
-    open_quarters = [q for q, sides in submitted.items() if sides >= set(SIDES) or q in released]
-    if not open_quarters:
-        return ChampionAverages()
-    quarter = max(open_quarters)
-    averages = dict(
-        Rating.objects.filter(
-            assessment__account=account, assessment__quarter=quarter, assessment__status="submitted",
-            colour__isnull=False,
-        ).values_list("assessment__side").annotate(average=Avg("colour")).values_list("assessment__side", "average")
-    )
-    home, partner = averages.get(Side.HOME), averages.get(Side.PARTNER)
-    return ChampionAverages(
-        quarter=quarter,
-        home=None if home is None else round(home, 2),
-        partner=None if partner is None else round(partner, 2),
-    )
+
+def champion_averages_many(*, account_ids: list[int]) -> dict[int, ChampionAverages]:
+    """``champion_averages`` of several accounts in three queries."""
+    from django.db.models import Avg, Q
+
+    submitted = defaultdict(lambda: defaultdict(set))
+    for account_id, quarter, side in Assessment.objects.filter(
+        account_id__in=account_ids, status="submitted"
+    ).values_list("account_id", "quarter", "side"):
+        submitted[account_id][quarter].add(side)
+    released = set(QuarterRelease.objects.filter(account_id__in=account_ids).values_list("account_id", "quarter"))
+    latest_open = {}
+    for account_id, quarters in submitted.items():
+        open_quarters = [q for q, sides in quarters.items() if sides >= set(SIDES) or (account_id, q) in released]
+        if open_quarters:
+            latest_open[account_id] = max(open_quarters)
+    averages = defaultdict(dict)
+    if latest_open:
+        in_open_quarter = Q()
+        for account_id, quarter in latest_open.items():
+            in_open_quarter |= Q(assessment__account_id=account_id, assessment__quarter=str(quarter))
+        for account_id, side, average in (
+            Rating.objects.filter(in_open_quarter, assessment__status="submitted", colour__isnull=False)
+            .values_list("assessment__account_id", "assessment__side").annotate(average=Avg("colour"))
+            .values_list("assessment__account_id", "assessment__side", "average")
+        ):
+            averages[account_id][side] = average
+    result = {}
+    for account_id in account_ids:
+        if account_id not in latest_open:
+            result[account_id] = ChampionAverages()
+            continue
+        home, partner = averages[account_id].get(Side.HOME), averages[account_id].get(Side.PARTNER)
+        result[account_id] = ChampionAverages(
+            quarter=latest_open[account_id],
+            home=None if home is None else round(home, 2),
+            partner=None if partner is None else round(partner, 2),
+        )
+    return result
