@@ -8,7 +8,7 @@ recompute timed against a raw read of every result row; the pages again; a wrk l
 of concurrent signed-in users; the workers' memory; then bench/results.md.
 
 Knobs (environment): BENCH_ACCOUNTS (1000), BENCH_SMALL_ACCOUNTS (10), BENCH_QUARTERS (40),
-BENCH_REQUESTS (measured requests per page and size, 40), BENCH_WARMUP (5),
+BENCH_REQUESTS (measured requests per page and size, 40), BENCH_WARMUP (10),
 BENCH_LOAD_SECONDS (60), BENCH_LOAD_USERS (32), BENCH_WORKERS (gunicorn workers: the
 CPU count), BENCH_PORT (a free port), BENCH_RESULTS (bench/results.md). DATABASE_URL on
 PostgreSQL puts the bench database on that server (see config/settings/bench.py).
@@ -55,7 +55,7 @@ class Bench:
         self.small = min(self.big, _env_int("BENCH_SMALL_ACCOUNTS", 10))
         self.quarters = _env_int("BENCH_QUARTERS", 40)
         self.requests = _env_int("BENCH_REQUESTS", 40)
-        self.warmup = _env_int("BENCH_WARMUP", 5)
+        self.warmup = _env_int("BENCH_WARMUP", 10)
         self.load_seconds = _env_int("BENCH_LOAD_SECONDS", 60)
         self.load_users = _env_int("BENCH_LOAD_USERS", 32)
         self.workers = _env_int("BENCH_WORKERS", os.cpu_count() or 2)
