@@ -181,11 +181,19 @@ class MetricDefinition(models.Model):
             held = goal
         return held or (goals[0] if goals else None)
 
+    def remember_goals(self, goals: list[MetricGoal]) -> None:
+        """Give the metric its goals, read in bulk for many metrics at once: prefetching
+        builds a queryset per metric, which dominated the nightly recompute."""
+        self._remembered_goals = sorted(goals, key=lambda g: g.effective_from)
+
     def _goals_in_order(self) -> list[MetricGoal]:
         """The goals oldest first. With ``goals`` prefetched, sorted once per prefetch rather
         than once per call: a forty-quarter dashboard asks thousands of times."""
         prefetched = getattr(self, "_prefetched_objects_cache", {}).get("goals")
         if prefetched is None:
+            remembered = getattr(self, "_remembered_goals", None)
+            if remembered is not None:
+                return remembered
             return sorted(self.goals.all(), key=lambda g: g.effective_from)
         cached = getattr(self, "_goals_in_order_cache", None)
         if cached is None or cached[0] is not prefetched:

@@ -278,8 +278,15 @@ def latest_statuses(*, account_ids: list[int]) -> dict[int, LatestStatuses]:
 
 def judging_metrics(account_ids: list[int]) -> list[MetricDefinition]:
     """Active metrics with just what judging a figure needs: the roll-ups read thousands."""
-    goals = MetricGoal.objects.only("metric_id", "effective_from", "goal", "warning_threshold")
-    return list(
+    metrics = list(
         MetricDefinition.objects.active().filter(account_id__in=account_ids)
-        .only("account_id", "direction", "data_owner").prefetch_related(Prefetch("goals", queryset=goals))
+        .only("account_id", "direction", "data_owner")
     )
+    goals: dict[int, list[MetricGoal]] = {m.pk: [] for m in metrics}
+    for goal in MetricGoal.objects.filter(metric__account_id__in=account_ids, metric__retired_at__isnull=True).only(
+        "metric_id", "effective_from", "goal", "warning_threshold"
+    ):
+        goals[goal.metric_id].append(goal)
+    for metric in metrics:
+        metric.remember_goals(goals[metric.pk])
+    return metrics

@@ -43,7 +43,11 @@ RECENTLY_DONE_DAYS = 183
 
 
 def plan_settings_for(account: PartnerAccount) -> PlanSettings:
-    """The account's plan settings; the defaults (quarterly, standard questions) until changed."""
+    """The account's plan settings; the defaults (quarterly, standard questions) until changed.
+    Read from the account when the page joined them (``get_account_access(select_related=…)``)."""
+    joined = PartnerAccount.plan_settings.related
+    if joined.is_cached(account):
+        return joined.get_cached_value(account) or PlanSettings(account=account)
     return PlanSettings.objects.filter(account=account).first() or PlanSettings(account=account)
 
 
