@@ -33,10 +33,15 @@ class Sample:
     latencies_ms: list[float]
     queries: int | None
     size_bytes: int
+    cpu_ms: list[float] = field(default_factory=list)  # the server's CPU time per request
 
     @property
     def median(self) -> float:
         return statistics.median(self.latencies_ms)
+
+    @property
+    def cpu_median(self) -> float | None:
+        return statistics.median(self.cpu_ms) if self.cpu_ms else None
 
     @property
     def p95(self) -> float:
@@ -56,6 +61,11 @@ class PageResult:
         if not (self.big and floor.big):
             return None
         return self.big.median / floor.big.median
+
+    def cpu_ratio_to(self, floor: PageResult) -> float | None:
+        if not (self.big and floor.big and self.big.cpu_median and floor.big.cpu_median):
+            return None
+        return self.big.cpu_median / floor.big.cpu_median
 
     @property
     def growth(self) -> float | None:
@@ -167,16 +177,19 @@ def render(run: BenchRun) -> str:
     lines += ["", f"## Pages at {run.big_accounts:,} accounts", "",
               f"Median and p95 in milliseconds; ratio: median against the floor's; growth: median at "
               f"{run.big_accounts:,} accounts against {run.small_accounts}. Budgets: ≤ {FLOOR_RATIO:g}× the floor, "
-              f"growth ≤ {GROWTH:g}×, ≤ {MAX_QUERIES} queries (sessions and authentication included).", "",
+              f"growth ≤ {GROWTH:g}×, ≤ {MAX_QUERIES} queries (sessions and authentication included). "
+              "Server CPU: the worker's CPU time per request (median) and its ratio to the floor's; on a shared "
+              "machine, waiting for a core stretches a long page's latency more than a short one's, and the CPU "
+              "time shows the work itself.", "",
               "| page | median | p95 | ratio to floor | growth | queries | bytes | "
-              f"median at {run.small_accounts} | budgets |",
-              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+              f"median at {run.small_accounts} | server CPU | CPU ratio | budgets |",
+              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
     for page in run.pages:
         if not page.available:
-            lines.append(f"| {page.name} (`{page.url}`) | {NOT_AVAILABLE} | | | | | | | |")
+            lines.append(f"| {page.name} (`{page.url}`) | {NOT_AVAILABLE} | | | | | | | | | |")
             continue
         if page.errors or not page.big:
-            lines.append(f"| {page.name} (`{page.url}`) | error: {'; '.join(page.errors)} | | | | | | | ✗ |")
+            lines.append(f"| {page.name} (`{page.url}`) | error: {'; '.join(page.errors)} | | | | | | | | | ✗ |")
             continue
         big, small = page.big, page.small
         misses = page.misses(run.floor, is_floor=page is run.floor)
@@ -184,7 +197,9 @@ def render(run: BenchRun) -> str:
         lines.append(
             f"| {page.name} (`{page.url}`) | {_ms(big.median)} | {_ms(big.p95)} | {ratio} | {_x(page.growth)} | "
             f"{'–' if big.queries is None else big.queries} | {big.size_bytes:,} | "
-            f"{_ms(small.median if small else None)} | {'✓' if not misses else '✗ ' + '; '.join(misses)} |"
+            f"{_ms(small.median if small else None)} | {_ms(big.cpu_median)} | "
+            f"{'1.00×' if page is run.floor else _x(page.cpu_ratio_to(run.floor))} | "
+            f"{'✓' if not misses else '✗ ' + '; '.join(misses)} |"
         )
     lines += ["", "## Background work", ""]
     if run.recompute:

@@ -111,6 +111,18 @@ class Bench:
         self.seeding.append((f"seed_bench to {accounts:,} accounts{' ' + ' '.join(extra) if extra else ''} "
                              "(wall time, Django start included)", seconds))
 
+    def settle(self) -> None:
+        """Bring the freshly bulk-loaded database to the state a running one is in: SQLite's
+        write-ahead log folded back into the file (readers otherwise search a log of the
+        whole seed), PostgreSQL's planner statistics gathered (autovacuum has not yet)."""
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            if connection.vendor == "sqlite":
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            else:
+                cursor.execute("VACUUM ANALYZE")
+
     def sessions(self) -> tuple[str, list[str]]:
         """Signed-in sessions made the way ``login()`` makes them (the password hash is the
         same for all, so a login per user would measure PBKDF2, not Tandem)."""
@@ -160,8 +172,8 @@ class Bench:
         out = subprocess.run(["ps", "-o", "rss=", "--ppid", str(self.server.pid)], capture_output=True, text=True)
         return [int(kb) / 1024 for kb in out.stdout.split()]
 
-    def get(self, path: str, session: str | None = None) -> tuple[int, float, int, int | None]:
-        """Status, milliseconds, body bytes and the query count of one request."""
+    def get(self, path: str, session: str | None = None) -> tuple[int, float, int, int | None, float | None]:
+        """Status, milliseconds, body bytes, the query count and the server's CPU milliseconds of one request."""
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
         headers = {"Cookie": f"sessionid={session}"} if session else {}
         started = time.perf_counter()
@@ -169,9 +181,10 @@ class Bench:
         response = connection.getresponse()
         body = response.read()
         elapsed = (time.perf_counter() - started) * 1000
-        queries = response.getheader("X-Tandem-Queries")
+        queries, cpu = response.getheader("X-Tandem-Queries"), response.getheader("X-Tandem-CPU-Ms")
         connection.close()
-        return response.status, elapsed, len(body), None if queries is None else int(queries)
+        return (response.status, elapsed, len(body), None if queries is None else int(queries),
+                None if cpu is None else float(cpu))
 
     # --- measuring -----------------------------------------------------------------
 
@@ -205,19 +218,22 @@ class Bench:
                     result.errors.append(f"answered {status}")
         available = [r for r in available if not r.errors]
         timings = {r.url: [] for r in available}
+        cpu = {r.url: [] for r in available}
         facts = {}
         for _ in range(self.requests):
             for result in available:
-                status, ms, size_bytes, queries = self.get(result.url, session)
+                status, ms, size_bytes, queries, cpu_ms = self.get(result.url, session)
                 if status != 200:
                     result.errors.append(f"answered {status}")
                     continue
                 timings[result.url].append(ms)
+                if cpu_ms is not None:
+                    cpu[result.url].append(cpu_ms)
                 facts[result.url] = (queries, size_bytes)
         for result in available:
             if timings[result.url]:
                 queries, size_bytes = facts[result.url]
-                setattr(result, size, Sample(timings[result.url], queries, size_bytes))
+                setattr(result, size, Sample(timings[result.url], queries, size_bytes, cpu[result.url]))
         log(f"measured {len(available)} pages × {self.requests} requests at {size} size")
 
     def recompute(self) -> Recompute:
@@ -298,6 +314,7 @@ class Bench:
             self.fresh_database()
             machine = self.machine()
             self.seed(self.small)
+            self.settle()
             admin, load_sessions = self.sessions()
             self.start_server()
             target = self.target()
@@ -307,7 +324,9 @@ class Bench:
                     log(f"{result.name}: {result.url} is not available in this build")
             self.measure(results, admin, "small")
             self.seed(self.big, "--no-recompute")
+            self.settle()
             recompute = self.recompute()
+            self.settle()
             self.measure(results, admin, "big")
             load = self.load_run(results, load_sessions) if self.load_seconds else None
             rss = self.worker_rss_mb()

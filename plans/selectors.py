@@ -36,10 +36,10 @@ from .models import (
 
 UPCOMING_MEETINGS = 5
 PAST_MEETINGS = 8
-# Done actions stay on the plan page while they are recent (due or changed in the last
-# half year); older ones are listed on request (``?done=all``), so that years of history
-# do not make the page heavier every quarter (bench/results.md).
-RECENTLY_DONE_DAYS = 183
+# Done actions stay on the plan page while they are recent (due or changed since about
+# the last quarterly review); older ones are listed on request (``?done=all``), so that
+# years of history do not make the page heavier every quarter (bench/results.md).
+RECENTLY_DONE_DAYS = 92
 
 
 def plan_settings_for(account: PartnerAccount) -> PlanSettings:

@@ -141,12 +141,12 @@ def test_percentile_is_the_nearest_rank():
     assert percentile([7.0], 0.95) == 7.0
 
 
-def sample(ms: float, queries: int = 5) -> Sample:
-    return Sample([ms - 1, ms, ms + 1], queries, 1000)
+def sample(ms: float, queries: int = 5, cpu: float | None = None) -> Sample:
+    return Sample([ms - 1, ms, ms + 1], queries, 1000, [cpu] * 3 if cpu else [])
 
 
 def a_run(**pages) -> BenchRun:
-    results = [PageResult("floor", "/bench/floor/", small=sample(10), big=sample(10))]
+    results = [PageResult("floor", "/bench/floor/", small=sample(10), big=sample(10, cpu=2.0))]
     results += [PageResult(name, f"/{name}/", small=small, big=big) for name, (small, big) in pages.items()]
     results.append(PageResult("API", "/api/v1/accounts/", available=False))
     return BenchRun(
@@ -159,9 +159,9 @@ def a_run(**pages) -> BenchRun:
 
 
 def test_a_run_within_every_budget_says_so_and_reports_ratios_growth_and_load():
-    text = render(a_run(dashboard=(sample(20), sample(24))))
+    text = render(a_run(dashboard=(sample(20), sample(24, cpu=5.0))))
 
-    assert "| dashboard (`/dashboard/`) | 24.0 | 25.0 | 2.40× | 1.20× | 5 | 1,000 | 20.0 | ✓ |" in text
+    assert "| dashboard (`/dashboard/`) | 24.0 | 25.0 | 2.40× | 1.20× | 5 | 1,000 | 20.0 | 5.0 | 2.50× | ✓ |" in text
     assert f"| API (`/api/v1/accounts/`) | {NOT_AVAILABLE} |" in text
     assert "**2.00×** (budget ≤ 3×) ✓" in text
     assert "| 6,000 | 100.0 req/s | 80.0 ms | 400.0 ms | 0 ✓ |" in text
