@@ -241,7 +241,7 @@ class Bench:
         from portfolio.services import accounts_recompute_all
 
         started = time.perf_counter()
-        rows = sum(1 for _ in MetricResult.objects.values_list(
+        rows = sum(1 for _ in MetricResult.objects.order_by().values_list(
             "metric_id", "quarter", "home_value", "partner_value").iterator(chunk_size=2000))
         raw = time.perf_counter() - started
         started = time.perf_counter()

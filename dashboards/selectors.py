@@ -52,9 +52,9 @@ def _figures_by_metric(metrics: list[MetricDefinition]) -> dict[int, dict[Quarte
     figure cost more than the rest of the page (bench/results.md)."""
     owners = {m.pk: m.data_owner for m in metrics}
     figures: dict[int, dict[Quarter, Decimal | None]] = {m.pk: {} for m in metrics}
-    for metric_id, quarter, home, partner in MetricResult.objects.filter(metric__in=list(owners)).values_list(
-        "metric_id", "quarter", "home_value", "partner_value"
-    ):
+    # Unordered: the default ordering would join the metric to sort by its position.
+    rows = MetricResult.objects.filter(metric__in=list(owners)).order_by()
+    for metric_id, quarter, home, partner in rows.values_list("metric_id", "quarter", "home_value", "partner_value"):
         figures[metric_id][quarter] = home if owners[metric_id] == Side.HOME else partner
     return figures
 
@@ -245,24 +245,27 @@ class LatestStatuses:
     green: int = 0
 
 
-def latest_statuses(*, account_ids: list[int]) -> dict[int, LatestStatuses]:
-    """``LatestStatuses`` of several accounts in four queries, reading only the latest
-    quarter's results: the same facts ``dashboard_for`` shows for the default quarter."""
+def latest_statuses(
+    *, account_ids: list[int], metrics: list[MetricDefinition] | None = None
+) -> dict[int, LatestStatuses]:
+    """``LatestStatuses`` of several accounts in four queries (two with their ``metrics``
+    from ``judging_metrics``), reading only the latest quarter's results: the same facts
+    ``dashboard_for`` shows for the default quarter."""
     latest = dict(
-        MetricResult.objects.filter(metric__account_id__in=account_ids, metric__retired_at__isnull=True)
+        MetricResult.objects.filter(metric__account_id__in=account_ids, metric__retired_at__isnull=True).order_by()
         .values_list("metric__account_id").annotate(latest=Max("quarter")).values_list("metric__account_id", "latest")
     )
     statuses = {account_id: LatestStatuses() for account_id in account_ids}
     if not latest:
         return statuses
     latest = {account_id: Quarter.parse(str(q)) for account_id, q in latest.items()}
-    metrics = {m.pk: m for m in judging_metrics(list(latest))}
+    metrics = {m.pk: m for m in (judging_metrics(list(latest)) if metrics is None else metrics)}
     judged: dict[int, list[Status]] = {account_id: [] for account_id in latest}
     # Accounts mostly share their latest quarter: a plain IN over the few distinct ones
     # uses the (metric, quarter) index, where an OR per account scans.
     for metric_id, quarter, home, partner in MetricResult.objects.filter(
         metric__in=list(metrics), quarter__in=sorted({str(q) for q in latest.values()})
-    ).values_list("metric_id", "quarter", "home_value", "partner_value"):
+    ).order_by().values_list("metric_id", "quarter", "home_value", "partner_value"):
         metric = metrics[metric_id]
         if quarter != latest[metric.account_id]:
             continue

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from accounts.background import enqueue_debounced
 from accounts.models import PartnerAccount
-from dashboards.selectors import latest_statuses
+from dashboards.selectors import judging_metrics, latest_statuses
 from dashboards.services import metric_trends_recompute_many
 from scorecards.selectors import champion_averages_many
 
@@ -36,12 +36,13 @@ def account_health_recompute(*, account_id: int) -> AccountHealth | None:
 
 
 @transaction.atomic
-def account_health_recompute_many(*, account_ids: list[int]) -> int:
-    """Store the health of several accounts, in a fixed number of queries however many."""
+def account_health_recompute_many(*, account_ids: list[int], metrics: list | None = None) -> int:
+    """Store the health of several accounts, in a fixed number of queries however many
+    (``metrics``: their active metrics from ``judging_metrics``, when the caller has them)."""
     account_ids = list(PartnerAccount.objects.filter(pk__in=account_ids).values_list("pk", flat=True))
     if not account_ids:
         return 0
-    statuses = latest_statuses(account_ids=account_ids)
+    statuses = latest_statuses(account_ids=account_ids, metrics=metrics)
     champions = champion_averages_many(account_ids=account_ids)
     rows = []
     for account_id in account_ids:
@@ -82,6 +83,8 @@ def accounts_recompute_all() -> int:
     return count
 
 
+@transaction.atomic
 def _recompute(account_ids: list[int]) -> int:
-    metric_trends_recompute_many(account_ids=account_ids)
-    return account_health_recompute_many(account_ids=account_ids)
+    metrics = judging_metrics(account_ids)  # read once for the trends and the health
+    metric_trends_recompute_many(account_ids=account_ids, metrics=metrics)
+    return account_health_recompute_many(account_ids=account_ids, metrics=metrics)
