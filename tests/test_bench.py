@@ -168,6 +168,16 @@ def test_a_run_within_every_budget_says_so_and_reports_ratios_growth_and_load():
     assert "Every budget is met." in text
 
 
+def test_growth_is_measured_against_the_floor_so_a_busier_machine_is_not_growth():
+    run = a_run(plan=(sample(20), sample(30)))
+    run.floor.big = sample(15)  # the whole machine was 1.5× slower while measuring the large size
+
+    assert run.pages[1].growth == 1.5
+    assert run.pages[1].growth_against(run.floor) == 1.0
+    assert run.budget_misses() == []
+    assert "| 1.50× (drift) |" in render(run)
+
+
 def test_a_run_names_each_missed_budget():
     run = a_run(plan=(sample(20), sample(40, queries=13)))
     run.recompute = Recompute(seconds=10.0, raw_read_seconds=2.0, rows=1, accounts=1)
