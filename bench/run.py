@@ -343,7 +343,11 @@ class Bench:
             log(f"over budget: {miss}")
         for error in run.errors():
             log(f"error: {error}")
-        return 1 if run.errors() or (load and load.errors) else 0
+        if run.errors() or (load and load.errors):
+            log(f"the server's log is in {self.server_log}")
+            return 1
+        shutil.rmtree(self.scratch, ignore_errors=True)
+        return 0
 
 
 LOAD_SCRIPT = """
