@@ -182,8 +182,8 @@ class MetricDefinition(models.Model):
         return held or (goals[0] if goals else None)
 
     def remember_goals(self, goals: list[MetricGoal]) -> None:
-        """Give the metric its goals, read in bulk for many metrics at once: prefetching
-        builds a queryset per metric, which dominated the nightly recompute."""
+        """Give the metric its goals, read in one query for many metrics: prefetching builds
+        a queryset per metric, which dominated the nightly recompute and cost the dashboard."""
         self._remembered_goals = sorted(goals, key=lambda g: g.effective_from)
 
     def _goals_in_order(self) -> list[MetricGoal]:

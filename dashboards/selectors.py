@@ -29,10 +29,21 @@ def _metrics(account: PartnerAccount, *, retired: bool = False, with_trends: boo
     queryset = account.metrics.all() if retired else account.metrics.active()
     if with_trends:
         queryset = queryset.select_related("stored_trend")  # joined: no extra query
-    metrics = list(queryset.prefetch_related("goals").order_by("position", "name"))
+    metrics = list(queryset.order_by("position", "name"))
+    _give_goals(metrics, MetricGoal.objects.filter(metric__in=metrics))
     for metric in metrics:
         metric.account = account
     return metrics
+
+
+def _give_goals(metrics: list[MetricDefinition], goals) -> None:
+    """Hand each metric its goals, read in one query: ``prefetch_related`` builds a queryset
+    per metric, which cost more than judging every figure of a forty-quarter dashboard."""
+    by_metric: dict[int, list[MetricGoal]] = {m.pk: [] for m in metrics}
+    for goal in goals.order_by():
+        by_metric[goal.metric_id].append(goal)
+    for metric in metrics:
+        metric.remember_goals(by_metric[metric.pk])
 
 
 def _results_by_metric(metrics: list[MetricDefinition], **filters) -> dict[int, dict[Quarter, MetricResult]]:
@@ -285,11 +296,6 @@ def judging_metrics(account_ids: list[int]) -> list[MetricDefinition]:
         MetricDefinition.objects.active().filter(account_id__in=account_ids)
         .only("account_id", "direction", "data_owner")
     )
-    goals: dict[int, list[MetricGoal]] = {m.pk: [] for m in metrics}
-    for goal in MetricGoal.objects.filter(metric__account_id__in=account_ids, metric__retired_at__isnull=True).only(
-        "metric_id", "effective_from", "goal", "warning_threshold"
-    ):
-        goals[goal.metric_id].append(goal)
-    for metric in metrics:
-        metric.remember_goals(goals[metric.pk])
+    goals = MetricGoal.objects.filter(metric__account_id__in=account_ids, metric__retired_at__isnull=True)
+    _give_goals(metrics, goals.only("metric_id", "effective_from", "goal", "warning_threshold"))
     return metrics
