@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint migrate seed clean
+.PHONY: run test lint migrate seed bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ run: seed
 
 test: $(VENV)/.test-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The speed benchmark (bench/run.py; needs wrk for the load run: apt-get install wrk).
+# About ten minutes at full size; BENCH_ACCOUNTS=100 BENCH_LOAD_SECONDS=10 for a quick look.
+bench: $(VENV)/.run-deps
+	$(BIN)/python -m bench.run
 
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check .

@@ -134,9 +134,11 @@ class AccountAccess:
             raise PermissionDenied("You may see this account but not do this.")
 
 
-def get_account_access(user: User, slug: str) -> AccountAccess:
-    """The account with this slug and the user's rights in it, or 404."""
-    account = visible_accounts(user).filter(slug=slug).first()
+def get_account_access(user: User, slug: str, *, select_related: tuple[str, ...] = ()) -> AccountAccess:
+    """The account with this slug and the user's rights in it, or 404. ``select_related``
+    joins one-to-one relations a page reads anyway (the plan page: its settings), saving
+    their query."""
+    account = visible_accounts(user).select_related(*select_related).filter(slug=slug).first()
     if account is None:
         raise Http404("No such account.")
     membership = Membership.objects.filter(user=user, account=account).first()

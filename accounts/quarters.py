@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from functools import total_ordering
+from functools import lru_cache, total_ordering
 
 from django.conf import settings
 from django.db import models
@@ -127,6 +127,11 @@ class QuarterConverter:
         return str(value)
 
 
+# Quarters are immutable and a database holds a few hundred distinct ones, so a page that
+# reads thousands of rows shares them instead of parsing each row's text again.
+_parse_stored = lru_cache(maxsize=4096)(Quarter.parse)
+
+
 class QuarterField(models.CharField):
     """Stores a Quarter as ``2026-Q3``; the text sorts in calendar order."""
 
@@ -142,7 +147,7 @@ class QuarterField(models.CharField):
         return name, path, args, kwargs
 
     def from_db_value(self, value, expression, connection):
-        return None if value is None else Quarter.parse(value)
+        return None if value is None else _parse_stored(value)
 
     def to_python(self, value):
         if value is None or isinstance(value, Quarter):

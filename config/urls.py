@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, register_converter
@@ -27,3 +28,9 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
 ]
+
+if getattr(settings, "TANDEM_BENCH", False):
+    from . import bench
+
+    # The benchmark's floor page exists only under config.settings.bench.
+    urlpatterns.append(path("bench/floor/", bench.floor, name="bench_floor"))

@@ -24,9 +24,10 @@ def metric_figure(row: MetricRow) -> dict:
     history = row.history
     quarters = [q for q, _, _ in history] or [row.quarter]
     labels = [str(q) for q in quarters]
-    values = [_number(r.value) for _, r, _ in history]
-    goals = [_number(metric.goal_for(q).goal) if metric.goal_for(q) else None for q in quarters]
-    warnings = [_number(metric.goal_for(q).warning_threshold) if metric.goal_for(q) else None for q in quarters]
+    values = [_number(value) for _, value, _ in history]
+    in_force = [metric.goal_for(q) for q in quarters]
+    goals = [_number(g.goal) if g else None for g in in_force]
+    warnings = [_number(g.warning_threshold) if g else None for g in in_force]
 
     known = [v for v in values + goals + warnings if v is not None] or [0.0]
     low, high = min(known), max(known)

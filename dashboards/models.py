@@ -173,11 +173,33 @@ class MetricDefinition(models.Model):
     def goal_for(self, quarter: Quarter) -> MetricGoal | None:
         """The goal in force in ``quarter``. Quarters before the first stated goal are
         judged against that first goal. Reads ``goals`` prefetched in order."""
-        goals = sorted(self.goals.all(), key=lambda g: g.effective_from)
-        held = [g for g in goals if g.effective_from <= quarter]
-        if held:
-            return held[-1]
-        return goals[0] if goals else None
+        goals = self._goals_in_order()
+        held = None
+        for goal in goals:
+            if goal.effective_from > quarter:
+                break
+            held = goal
+        return held or (goals[0] if goals else None)
+
+    def remember_goals(self, goals: list[MetricGoal]) -> None:
+        """Give the metric its goals, read in one query for many metrics: prefetching builds
+        a queryset per metric, which dominated the nightly recompute and cost the dashboard."""
+        self._remembered_goals = sorted(goals, key=lambda g: g.effective_from)
+
+    def _goals_in_order(self) -> list[MetricGoal]:
+        """The goals oldest first. With ``goals`` prefetched, sorted once per prefetch rather
+        than once per call: a forty-quarter dashboard asks thousands of times."""
+        prefetched = getattr(self, "_prefetched_objects_cache", {}).get("goals")
+        if prefetched is None:
+            remembered = getattr(self, "_remembered_goals", None)
+            if remembered is not None:
+                return remembered
+            return sorted(self.goals.all(), key=lambda g: g.effective_from)
+        cached = getattr(self, "_goals_in_order_cache", None)
+        if cached is None or cached[0] is not prefetched:
+            cached = (prefetched, sorted(prefetched, key=lambda g: g.effective_from))
+            self._goals_in_order_cache = cached
+        return cached[1]
 
 
 class MetricGoal(models.Model):

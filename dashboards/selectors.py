@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import chain
 
-from django.db.models import Prefetch
+from django.db.models import Max, Prefetch
 from django.shortcuts import get_object_or_404
 
-from accounts.models import PartnerAccount
+from accounts.models import PartnerAccount, Side
 from accounts.quarters import Quarter
 
 from .models import Direction, MetricDefinition, MetricGoal, MetricResult, MetricTrend, Status, judge
@@ -30,28 +30,56 @@ def _metrics(account: PartnerAccount, *, retired: bool = False, with_trends: boo
     queryset = account.metrics.all() if retired else account.metrics.active()
     if with_trends:
         queryset = queryset.select_related("stored_trend")  # joined: no extra query
-    metrics = list(queryset.prefetch_related("goals").order_by("position", "name"))
+    metrics = list(queryset.order_by("position", "name"))
+    _give_goals(metrics, MetricGoal.objects.filter(metric__in=metrics))
     for metric in metrics:
         metric.account = account
     return metrics
 
 
+def _give_goals(metrics: list[MetricDefinition], goals) -> None:
+    """Hand each metric its goals, read in one query: ``prefetch_related`` builds a queryset
+    per metric, which cost more than judging every figure of a forty-quarter dashboard."""
+    by_metric: dict[int, list[MetricGoal]] = {m.pk: [] for m in metrics}
+    for goal in goals.order_by():
+        by_metric[goal.metric_id].append(goal)
+    for metric in metrics:
+        metric.remember_goals(by_metric[metric.pk])
+
+
 def _results_by_metric(metrics: list[MetricDefinition], **filters) -> dict[int, dict[Quarter, MetricResult]]:
     by_pk = {m.pk: m for m in metrics}
     results: dict[int, dict[Quarter, MetricResult]] = {m.pk: {} for m in metrics}
-    for result in MetricResult.objects.filter(metric__in=list(by_pk), **filters).select_related(
-        "home_entered_by", "partner_entered_by"
-    ):
+    # No join to who entered the figures: no page shows it, and at forty quarters the
+    # joined users were a third of the objects built (bench/results.md).
+    for result in MetricResult.objects.filter(metric__in=list(by_pk), **filters):
         result.metric = by_pk[result.metric_id]  # no query per result for the metric
         results[result.metric_id][result.quarter] = result
     return results
 
 
+def _figures_by_metric(metrics: list[MetricDefinition]) -> dict[int, dict[Quarter, Decimal | None]]:
+    """Every quarter's result of each metric — the data owner's figure — as a plain value.
+    The charts show every quarter, and at forty quarters building a model object per
+    figure cost more than the rest of the page (bench/results.md)."""
+    owners = {m.pk: m.data_owner for m in metrics}
+    figures: dict[int, dict[Quarter, Decimal | None]] = {m.pk: {} for m in metrics}
+    # Unordered: the default ordering would join the metric to sort by its position.
+    rows = MetricResult.objects.filter(metric__in=list(owners)).order_by()
+    for metric_id, quarter, home, partner in rows.values_list("metric_id", "quarter", "home_value", "partner_value"):
+        figures[metric_id][quarter] = home if owners[metric_id] == Side.HOME else partner
+    return figures
+
+
 def status_of(metric: MetricDefinition, result: MetricResult | None, quarter: Quarter) -> Status | None:
+    return None if result is None else status_of_value(metric, result.value, quarter)
+
+
+def status_of_value(metric: MetricDefinition, value: Decimal | None, quarter: Quarter) -> Status | None:
     goal = metric.goal_for(quarter)
-    if result is None or goal is None:
+    if value is None or goal is None:
         return None
-    return judge(result.value, direction=metric.direction, goal=goal.goal, warning=goal.warning_threshold)
+    return judge(value, direction=metric.direction, goal=goal.goal, warning=goal.warning_threshold)
 
 
 def linear_trend(points: list[tuple[int, Decimal]]) -> tuple[float, float] | None:
@@ -70,11 +98,11 @@ def linear_trend(points: list[tuple[int, Decimal]]) -> tuple[float, float] | Non
 
 @dataclass
 class MetricRow:
-    """One metric as the dashboard shows it for the chosen quarter."""
+    """One metric as the dashboard shows it for the chosen quarter; ``history`` holds each
+    quarter's result value up to it."""
 
     metric: MetricDefinition
     quarter: Quarter
-    results: dict[Quarter, MetricResult]
     goal: MetricGoal | None = None
     result: MetricResult | None = None
     status: Status | None = None
@@ -83,7 +111,7 @@ class MetricRow:
     out_since: Quarter | None = None
     trend: tuple[float, float] | None = None
     stored_trend: MetricTrend | None = None  # computed in the background (dashboards.tasks)
-    history: list[tuple[Quarter, MetricResult, Status | None]] = field(default_factory=list)
+    history: list[tuple[Quarter, Decimal, Status | None]] = field(default_factory=list)
 
     @property
     def left_green_this_quarter(self) -> bool:
@@ -108,10 +136,16 @@ class MetricRow:
         return "improving" if slope > 0 else "worsening"
 
 
+def _by_quarter(item: tuple[Quarter, object]) -> int:
+    return item[0].index
+
+
 def _metric_row(
-    metric: MetricDefinition, results: dict[Quarter, MetricResult], quarter: Quarter, *, with_trends: bool = False
+    metric: MetricDefinition, results: dict[Quarter, MetricResult], figures: dict[Quarter, Decimal | None],
+    quarter: Quarter, *, with_trends: bool = False,
 ) -> MetricRow:
-    row = MetricRow(metric=metric, quarter=quarter, results=results)
+    """``results`` holds the chosen and the previous quarter's results; ``figures`` every quarter's value."""
+    row = MetricRow(metric=metric, quarter=quarter)
     row.stored_trend = getattr(metric, "stored_trend", None) if with_trends else None
     row.goal = metric.goal_for(quarter)
     row.result = results.get(quarter)
@@ -119,7 +153,8 @@ def _metric_row(
     row.previous_result = results.get(quarter.previous())
     row.previous_status = status_of(metric, row.previous_result, quarter.previous())
     row.history = [
-        (q, r, status_of(metric, r, q)) for q, r in sorted(results.items()) if q <= quarter and r.value is not None
+        (q, value, status_of_value(metric, value, q)) for q, value in sorted(figures.items(), key=_by_quarter)
+        if value is not None and q.index <= quarter.index
     ]
     if row.status not in (None, Status.GREEN):
         row.out_since = quarter
@@ -127,7 +162,7 @@ def _metric_row(
             if status == Status.GREEN or q != row.out_since.previous():
                 break
             row.out_since = q
-    recent = [(q.index, r.value) for q, r, _ in row.history[-TREND_QUARTERS:]]
+    recent = [(q.index, value) for q, value, _ in row.history[-TREND_QUARTERS:]]
     row.trend = linear_trend(recent)
     return row
 
@@ -165,10 +200,13 @@ def default_quarter(quarters_with_results: list[Quarter]) -> Quarter:
 
 def dashboard_for(*, account: PartnerAccount, quarter: Quarter | None) -> Dashboard:
     metrics = _metrics(account, with_trends=True)
-    results = _results_by_metric(metrics)
-    quarters = sorted({q for by_quarter in results.values() for q in by_quarter})
+    figures = _figures_by_metric(metrics)
+    quarters = sorted({q for by_quarter in figures.values() for q in by_quarter})
     quarter = quarter or default_quarter(quarters)
-    rows = [_metric_row(metric, results[metric.pk], quarter, with_trends=True) for metric in metrics]
+    # Whole results (both firms' figures, for mismatches) only for the quarters on show.
+    results = _results_by_metric(metrics, quarter__in=[str(quarter), str(quarter.previous())])
+    rows = [_metric_row(metric, results[metric.pk], figures[metric.pk], quarter, with_trends=True)
+            for metric in metrics]
     return Dashboard(account=account, quarter=quarter, quarters_with_results=quarters, rows=rows)
 
 
@@ -221,3 +259,83 @@ def dashboard_history(account: PartnerAccount, limit: int) -> chain:
         history_entries(latest_records(MetricResult, limit, metric__account_id=account.pk).select_related("metric"),
                         lambda r: f"{r.quarter} result of “{r.metric.name}”"),
     )
+
+
+@dataclass(frozen=True)
+class LatestStatuses:
+    """An account's latest quarter with results and how its active metrics stood then (and
+    the quarter before): the numbers the portfolio's health roll-up needs from the
+    dashboard — the same facts ``dashboard_for`` shows for its default quarter."""
+
+    quarter: Quarter | None = None
+    judged: int = 0  # metrics with a result and a goal that quarter
+    green: int = 0
+    previous_judged: int = 0
+    previous_green: int = 0
+    missing: int = 0  # active metrics without the data owner's figure that quarter
+    mismatches: int = 0  # calculation mismatches that quarter
+
+
+def latest_statuses(
+    *, account_ids: list[int], metrics: list[MetricDefinition] | None = None
+) -> dict[int, LatestStatuses]:
+    """``LatestStatuses`` of several accounts in four queries (two with their ``metrics``
+    from ``judging_metrics``), reading only the latest two quarters' results."""
+    latest = dict(
+        MetricResult.objects.filter(metric__account_id__in=account_ids, metric__retired_at__isnull=True).order_by()
+        .values_list("metric__account_id").annotate(latest=Max("quarter")).values_list("metric__account_id", "latest")
+    )
+    statuses = {account_id: LatestStatuses() for account_id in account_ids}
+    if not latest:
+        return statuses
+    latest = {account_id: Quarter.parse(str(q)) for account_id, q in latest.items()}
+    metrics = {m.pk: m for m in (judging_metrics(list(latest)) if metrics is None else metrics)}
+    now: dict[int, list[Status]] = {account_id: [] for account_id in latest}
+    before: dict[int, list[Status]] = {account_id: [] for account_id in latest}
+    logged: dict[int, int] = dict.fromkeys(latest, 0)
+    mismatched: dict[int, int] = dict.fromkeys(latest, 0)
+    # Accounts mostly share their latest quarter: a plain IN over the few distinct ones
+    # uses the (metric, quarter) index, where an OR per account scans.
+    shown = {q for q in latest.values()} | {q.previous() for q in latest.values()}
+    for metric_id, quarter, home, partner in MetricResult.objects.filter(
+        metric__in=list(metrics), quarter__in=sorted(str(q) for q in shown)
+    ).order_by().values_list("metric_id", "quarter", "home_value", "partner_value"):
+        metric = metrics[metric_id]
+        account_quarter = latest[metric.account_id]
+        value, check = (home, partner) if metric.data_owner == Side.HOME else (partner, home)
+        if quarter == account_quarter:
+            if value is not None:
+                logged[metric.account_id] += 1
+                if check is not None and abs(value - check) > metric.mismatch_tolerance:
+                    mismatched[metric.account_id] += 1
+            judged = now
+        elif quarter == account_quarter.previous():
+            judged = before
+        else:
+            continue
+        status = status_of_value(metric, value, quarter)
+        if status is not None:
+            judged[metric.account_id].append(status)
+    active = {account_id: 0 for account_id in latest}
+    for metric in metrics.values():
+        if metric.account_id in active:
+            active[metric.account_id] += 1
+    for account_id, quarter in latest.items():
+        found, earlier = now[account_id], before[account_id]
+        statuses[account_id] = LatestStatuses(
+            quarter, len(found), sum(1 for s in found if s == Status.GREEN),
+            len(earlier), sum(1 for s in earlier if s == Status.GREEN),
+            missing=active[account_id] - logged[account_id], mismatches=mismatched[account_id],
+        )
+    return statuses
+
+
+def judging_metrics(account_ids: list[int]) -> list[MetricDefinition]:
+    """Active metrics with just what judging a figure needs: the roll-ups read thousands."""
+    metrics = list(
+        MetricDefinition.objects.active().filter(account_id__in=account_ids)
+        .only("account_id", "direction", "data_owner", "mismatch_tolerance")
+    )
+    goals = MetricGoal.objects.filter(metric__account_id__in=account_ids, metric__retired_at__isnull=True)
+    _give_goals(metrics, goals.only("metric_id", "effective_from", "goal", "warning_threshold"))
+    return metrics

@@ -47,6 +47,10 @@ class TrendFacts:
     quarters_until_out: int | None = None  # while green and declining: quarters until the line leaves
 
 
+def _quarter_index(item: tuple[Quarter, float]) -> int:
+    return item[0].index
+
+
 def trend_facts(
     history: list[tuple[Quarter, float]],
     *,
@@ -57,9 +61,10 @@ def trend_facts(
     judges a value against the goal in force in a quarter (future quarters included)."""
     if not history:
         return None
-    history = sorted(history)
+    history = sorted(history, key=_quarter_index)  # a quarter has one result: no ties
     latest = history[-1][0]
-    window = [(q, v) for q, v in history if q.index > latest.index - WINDOW]
+    oldest_in_window = latest.index - WINDOW
+    window = [(q, v) for q, v in history[-WINDOW:] if q.index > oldest_in_window]
     moving_average = sum(v for _, v in window) / len(window)
 
     in_green = is_green(latest, history[-1][1])

@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import chain
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Max, Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -37,10 +37,18 @@ from .models import (
 
 UPCOMING_MEETINGS = 5
 PAST_MEETINGS = 8
+# Done actions stay on the plan page while they are recent (due or changed since about
+# the last quarterly review); older ones are listed on request (``?done=all``), so that
+# years of history do not make the page heavier every quarter (bench/results.md).
+RECENTLY_DONE_DAYS = 92
 
 
 def plan_settings_for(account: PartnerAccount) -> PlanSettings:
-    """The account's plan settings; the defaults (quarterly, standard questions) until changed."""
+    """The account's plan settings; the defaults (quarterly, standard questions) until changed.
+    Read from the account when the page joined them (``get_account_access(select_related=…)``)."""
+    joined = PartnerAccount.plan_settings.related
+    if joined.is_cached(account):
+        return joined.get_cached_value(account) or PlanSettings(account=account)
     return PlanSettings.objects.filter(account=account).first() or PlanSettings(account=account)
 
 
@@ -105,9 +113,16 @@ def roster_sides(account: PartnerAccount) -> list[RosterSide]:
 # --- what and when: the plan page -------------------------------------------------------
 
 
-def _actions(access: AccountAccess) -> list[Action]:
-    """The actions this user may see, each marked with whether they may update it."""
-    actions = list(Action.objects.visible_to(access).select_related("owner", "topic", "metric"))
+def _actions(access: AccountAccess, *, all_done: bool = False) -> list[Action]:
+    """The actions this user may see — every open one, and the recently done unless
+    ``all_done`` — each marked with whether they may update it."""
+    queryset = Action.objects.visible_to(access)
+    if not all_done:
+        since = timezone.localdate() - dt.timedelta(days=RECENTLY_DONE_DAYS)
+        queryset = queryset.exclude(
+            Q(status=Action.Status.DONE) & Q(due_on__lt=since) & Q(updated_at__date__lt=since)
+        )
+    actions = list(queryset.select_related("owner", "topic", "metric"))
     for action in actions:
         action.can_update = access.can_update_action(action.owner.user_id)
     return actions
@@ -121,6 +136,7 @@ class Plan:
     upcoming: list[Meeting]
     past: list[Meeting]
     today: dt.date = field(default_factory=timezone.localdate)
+    all_done: bool = False  # False: only the recently done actions are in ``actions``
 
     @property
     def active(self) -> list[Topic]:
@@ -157,7 +173,7 @@ class Plan:
         return self.settings.next_review_on is not None and self.settings.next_review_on < self.today
 
 
-def plan_for(access: AccountAccess) -> Plan:
+def plan_for(access: AccountAccess, *, all_done: bool = False) -> Plan:
     """Everything the plan page shows, in six queries whatever the size."""
     account = access.account
     topics = {status: [] for status in Topic.Status.values}
@@ -174,10 +190,11 @@ def plan_for(access: AccountAccess) -> Plan:
     return Plan(
         settings=plan_settings_for(account),
         topics=topics,
-        actions=_actions(access),
+        actions=_actions(access, all_done=all_done),
         upcoming=sorted([m for m in meetings if m.held_on >= today], key=lambda m: m.held_on)[:UPCOMING_MEETINGS],
         past=[m for m in meetings if m.held_on < today][:PAST_MEETINGS],
         today=today,
+        all_done=all_done,
     )
 
 
@@ -322,15 +339,24 @@ class PlanHealth:
 
 
 def plan_health(*, account_id: int, today: dt.date | None = None) -> PlanHealth:
+    return plan_health_many(account_ids=[account_id], today=today)[account_id]
+
+
+def plan_health_many(*, account_ids: list[int], today: dt.date | None = None) -> dict[int, PlanHealth]:
+    """``PlanHealth`` of several accounts in two queries."""
     today = today or timezone.localdate()
-    last_review = (
-        Meeting.objects.filter(account_id=account_id, kind=Meeting.Kind.QUARTERLY_REVIEW, held_on__lte=today)
-        .order_by("-held_on").values_list("held_on", flat=True).first()
+    last_reviews = dict(
+        Meeting.objects.filter(account_id__in=account_ids, kind=Meeting.Kind.QUARTERLY_REVIEW, held_on__lte=today)
+        .order_by().values_list("account_id").annotate(last=Max("held_on")).values_list("account_id", "last")
     )
-    return PlanHealth(
-        overdue_actions=Action.objects.filter(account_id=account_id).overdue(today).count(),
-        last_review_on=last_review,
+    overdue = dict(
+        Action.objects.filter(account_id__in=account_ids).overdue(today).order_by()
+        .values_list("account_id").annotate(count=Count("pk")).values_list("account_id", "count")
     )
+    return {
+        account_id: PlanHealth(overdue_actions=overdue.get(account_id, 0), last_review_on=last_reviews.get(account_id))
+        for account_id in account_ids
+    }
 
 
 def plan_history(account: PartnerAccount, limit: int) -> chain:

@@ -53,8 +53,9 @@ def _plan_redirect(access: AccountAccess, anchor: str = ""):
 
 @login_required
 def plan(request: HttpRequest, slug: str) -> HttpResponse:
-    access = get_account_access(request.user, slug)
-    return render(request, "plans/plan.html", _context(access, plan=selectors.plan_for(access)))
+    access = get_account_access(request.user, slug, select_related=("plan_settings",))
+    plan = selectors.plan_for(access, all_done=request.GET.get("done") == "all")
+    return render(request, "plans/plan.html", _context(access, plan=plan))
 
 
 @login_required

@@ -9,14 +9,23 @@ from django.utils import timezone
 from accounts.background import enqueue_debounced
 from accounts.models import PartnerAccount
 from accounts.quarters import Quarter
-from dashboards.models import Status
-from dashboards.selectors import dashboard_for
-from dashboards.services import metric_trends_recompute
-from plans.selectors import plan_health
-from scorecards.selectors import champion_averages, scores_unchanged_for_a_year
-from surveys.selectors import latest_survey_index
+from dashboards.selectors import judging_metrics, latest_statuses
+from dashboards.services import metric_trends_recompute_many
+from plans.selectors import plan_health_many
+from scorecards.selectors import champion_averages_many, scores_unchanged_for_a_year_many
+from surveys.selectors import latest_survey_index_many
 
 from .models import AccountHealth
+
+# Accounts recomputed together by the nightly run: large enough that each query reads
+# many accounts' rows, small enough that memory stays flat however large the portfolio.
+RECOMPUTE_CHUNK = 100
+HEALTH_FIELDS = [
+    "results_quarter", "metrics_with_results", "metrics_green", "green_share", "scorecard_quarter",
+    "home_champion_average", "partner_champion_average", "champion_gap", "overdue_actions",
+    "days_since_review_meeting", "previous_green_share", "metrics_missing", "open_mismatches",
+    "last_review_meeting_on", "scores_unchanged_for_a_year", "survey_quarter", "survey_index", "computed_at",
+]
 
 
 def health_recompute_later(*, account_id: int) -> None:
@@ -26,50 +35,76 @@ def health_recompute_later(*, account_id: int) -> None:
                       delay=settings.TANDEM_RECOMPUTE_DELAY_SECONDS)
 
 
-@transaction.atomic
 def account_health_recompute(*, account_id: int) -> AccountHealth | None:
-    account = PartnerAccount.objects.filter(pk=account_id).first()
-    if account is None:
-        return None
-    board = dashboard_for(account=account, quarter=None)
-    judged = [row for row in board.rows if row.status is not None]
-    green = sum(1 for row in judged if row.status == Status.GREEN)
-    champions = champion_averages(account)
+    account_health_recompute_many(account_ids=[account_id])
+    return AccountHealth.objects.filter(account_id=account_id).first()
+
+
+@transaction.atomic
+def account_health_recompute_many(*, account_ids: list[int], metrics: list | None = None) -> int:
+    """Store the health of several accounts, in a fixed number of queries however many
+    (``metrics``: their active metrics from ``judging_metrics``, when the caller has them)."""
+    account_ids = list(PartnerAccount.objects.filter(pk__in=account_ids).values_list("pk", flat=True))
+    if not account_ids:
+        return 0
+    statuses = latest_statuses(account_ids=account_ids, metrics=metrics)
+    champions = champion_averages_many(account_ids=account_ids)
     today = timezone.localdate()
-    plan = plan_health(account_id=account.pk, today=today)
-    earlier = [row for row in board.rows if row.previous_status is not None]
-    earlier_green = sum(1 for row in earlier if row.previous_status == Status.GREEN)
-    survey_quarter, survey_index = latest_survey_index(account_id=account.pk) or (None, None)
-    health, _ = AccountHealth.objects.update_or_create(account=account, defaults={
-        "results_quarter": board.quarter if board.quarters_with_results else None,
-        "metrics_with_results": len(judged),
-        "metrics_green": green,
-        "green_share": round(green / len(judged), 4) if judged else None,
-        "scorecard_quarter": champions.quarter,
-        "home_champion_average": champions.home,
-        "partner_champion_average": champions.partner,
-        "champion_gap": champions.gap,
-        "overdue_actions": plan.overdue_actions,
-        "days_since_review_meeting": plan.days_since_review(today),
-        "previous_green_share": round(earlier_green / len(earlier), 4) if earlier else None,
-        "metrics_missing": len(board.missing),
-        "open_mismatches": len(board.mismatches),
-        "last_review_meeting_on": plan.last_review_on,
-        "scores_unchanged_for_a_year": scores_unchanged_for_a_year(
-            account, as_of=Quarter.containing(today).previous()
-        ),
-        "survey_quarter": survey_quarter,
-        "survey_index": survey_index,
-    })
-    return health
+    plans = plan_health_many(account_ids=account_ids, today=today)
+    flat_scores = scores_unchanged_for_a_year_many(account_ids=account_ids, as_of=Quarter.containing(today).previous())
+    surveys = latest_survey_index_many(account_ids=account_ids)
+    rows = []
+    for account_id in account_ids:
+        latest, champion, plan = statuses[account_id], champions[account_id], plans[account_id]
+        survey_quarter, survey_index = surveys[account_id] or (None, None)
+        rows.append(AccountHealth(
+            account_id=account_id,
+            results_quarter=latest.quarter,
+            metrics_with_results=latest.judged,
+            metrics_green=latest.green,
+            green_share=_share(latest.green, latest.judged),
+            previous_green_share=_share(latest.previous_green, latest.previous_judged),
+            metrics_missing=latest.missing,
+            open_mismatches=latest.mismatches,
+            scorecard_quarter=champion.quarter,
+            home_champion_average=champion.home,
+            partner_champion_average=champion.partner,
+            champion_gap=champion.gap,
+            scores_unchanged_for_a_year=flat_scores[account_id],
+            overdue_actions=plan.overdue_actions,
+            days_since_review_meeting=plan.days_since_review(today),
+            last_review_meeting_on=plan.last_review_on,
+            survey_quarter=survey_quarter,
+            survey_index=survey_index,
+        ))
+    AccountHealth.objects.bulk_create(rows, update_conflicts=True, unique_fields=["account"],
+                                      update_fields=HEALTH_FIELDS)
+    return len(rows)
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
 
 
 def accounts_recompute_all() -> int:
-    """Trends and health for every account, one account at a time: the ids are streamed
-    and nothing is kept between accounts, so memory does not grow with the portfolio."""
+    """Trends and health for every account, a chunk of accounts at a time: each chunk's
+    results are read once, in a handful of queries, and written in bulk; nothing is kept
+    between chunks, so memory does not grow with the portfolio."""
     count = 0
-    for account_id in PartnerAccount.objects.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=200):
-        metric_trends_recompute(account_id=account_id)
-        account_health_recompute(account_id=account_id)
-        count += 1
+    ids = PartnerAccount.objects.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=RECOMPUTE_CHUNK)
+    chunk: list[int] = []
+    for account_id in ids:
+        chunk.append(account_id)
+        if len(chunk) == RECOMPUTE_CHUNK:
+            count += _recompute(chunk)
+            chunk = []
+    if chunk:
+        count += _recompute(chunk)
     return count
+
+
+@transaction.atomic
+def _recompute(account_ids: list[int]) -> int:
+    metrics = judging_metrics(account_ids)  # read once for the trends and the health
+    metric_trends_recompute_many(account_ids=account_ids, metrics=metrics)
+    return account_health_recompute_many(account_ids=account_ids, metrics=metrics)

@@ -367,36 +367,26 @@ class ChampionAverages:
 def champion_averages(account: PartnerAccount) -> ChampionAverages:
     """Each champion's average colour (1–5) in the latest *open* quarter — both submitted,
     or released — so a roll-up never shows a side before the blind rule allows it."""
-    from django.db.models import Avg
-
-    open_quarters = _open_quarters(account)
-    if not open_quarters:
-        return ChampionAverages()
-    quarter = open_quarters[-1]
-    averages = dict(
-        Rating.objects.filter(
-            assessment__account=account, assessment__quarter=quarter, assessment__status="submitted",
-            colour__isnull=False,
-        ).values_list("assessment__side").annotate(average=Avg("colour")).values_list("assessment__side", "average")
-    )
-    home, partner = averages.get(Side.HOME), averages.get(Side.PARTNER)
-    return ChampionAverages(
-        quarter=quarter,
-        home=None if home is None else round(home, 2),
-        partner=None if partner is None else round(partner, 2),
-    )
+    return champion_averages_many(account_ids=[account.pk])[account.pk]
 
 
 FLAT_SCORES_QUARTERS = 4  # a year of quarterly scorecards
 
 
-def _open_quarters(account: PartnerAccount) -> list[Quarter]:
-    """Quarters whose scorecards both sides may see (both submitted, or released), oldest first."""
-    submitted = defaultdict(set)
-    for quarter, side in Assessment.objects.filter(account=account, status="submitted").values_list("quarter", "side"):
-        submitted[quarter].add(side)
-    released = set(QuarterRelease.objects.filter(account=account).values_list("quarter", flat=True))
-    return sorted(q for q, sides in submitted.items() if sides >= set(SIDES) or q in released)
+def _open_quarters_many(account_ids: list[int]) -> dict[int, list[Quarter]]:
+    """Per account, the quarters whose scorecards both sides may see (both submitted, or
+    released), oldest first; two queries."""
+    submitted = defaultdict(lambda: defaultdict(set))
+    for account_id, quarter, side in Assessment.objects.filter(
+        account_id__in=account_ids, status="submitted"
+    ).values_list("account_id", "quarter", "side"):
+        submitted[account_id][quarter].add(side)
+    released = set(QuarterRelease.objects.filter(account_id__in=account_ids).values_list("account_id", "quarter"))
+    return {
+        account_id: sorted(q for q, sides in submitted[account_id].items()
+                           if sides >= set(SIDES) or (account_id, q) in released)
+        for account_id in account_ids
+    }
 
 
 def scores_unchanged_for_a_year(account: PartnerAccount, *, as_of: Quarter) -> bool:
@@ -406,20 +396,65 @@ def scores_unchanged_for_a_year(account: PartnerAccount, *, as_of: Quarter) -> b
     open quarters follow each other and every colour in them, dimension by dimension and
     on both sides, is the same. An account that never had a scorecard is not flagged
     here: it has no scores to be flat."""
-    open_quarters = [q for q in _open_quarters(account) if q <= as_of]
-    if not open_quarters:
-        return False
-    latest = open_quarters[-1]
-    if as_of - latest >= FLAT_SCORES_QUARTERS:
-        return True
-    year = quarter_range(latest - (FLAT_SCORES_QUARTERS - 1), latest)
-    if not set(year) <= set(open_quarters):
-        return False
-    colours: dict[Quarter, set] = {q: set() for q in year}
-    for quarter, side, dimension_id, colour in Rating.objects.filter(
-        assessment__account=account, assessment__quarter__in=[str(q) for q in year],
+    return scores_unchanged_for_a_year_many(account_ids=[account.pk], as_of=as_of)[account.pk]
+
+
+def scores_unchanged_for_a_year_many(*, account_ids: list[int], as_of: Quarter) -> dict[int, bool]:
+    """``scores_unchanged_for_a_year`` of several accounts in three queries."""
+    unchanged = dict.fromkeys(account_ids, False)
+    years: dict[int, list[Quarter]] = {}
+    for account_id, quarters in _open_quarters_many(account_ids).items():
+        open_quarters = [q for q in quarters if q <= as_of]
+        if not open_quarters:
+            continue
+        latest = open_quarters[-1]
+        if as_of - latest >= FLAT_SCORES_QUARTERS:
+            unchanged[account_id] = True
+            continue
+        year = quarter_range(latest - (FLAT_SCORES_QUARTERS - 1), latest)
+        if set(year) <= set(open_quarters):
+            years[account_id] = year
+    if not years:
+        return unchanged
+    colours: dict[tuple[int, Quarter], set] = defaultdict(set)
+    for account_id, quarter, side, dimension_id, colour in Rating.objects.filter(
+        assessment__account_id__in=list(years),
+        assessment__quarter__in=sorted({str(q) for year in years.values() for q in year}),
         assessment__status="submitted", colour__isnull=False,
-    ).values_list("assessment__quarter", "assessment__side", "dimension_id", "colour"):
-        colours[quarter].add((side, dimension_id, colour))
-    first = colours[year[0]]
-    return bool(first) and all(colours[q] == first for q in year[1:])
+    ).values_list("assessment__account_id", "assessment__quarter", "assessment__side", "dimension_id", "colour"):
+        colours[(account_id, quarter)].add((side, dimension_id, colour))
+    for account_id, year in years.items():
+        first = colours[(account_id, year[0])]
+        unchanged[account_id] = bool(first) and all(colours[(account_id, q)] == first for q in year[1:])
+    return unchanged
+
+
+def champion_averages_many(*, account_ids: list[int]) -> dict[int, ChampionAverages]:
+    """``champion_averages`` of several accounts in three queries."""
+    from django.db.models import Avg, Q
+
+    latest_open = {account_id: quarters[-1] for account_id, quarters in _open_quarters_many(account_ids).items()
+                   if quarters}
+    averages = defaultdict(dict)
+    if latest_open:
+        in_open_quarter = Q()
+        for account_id, quarter in latest_open.items():
+            in_open_quarter |= Q(assessment__account_id=account_id, assessment__quarter=str(quarter))
+        for account_id, side, average in (
+            Rating.objects.filter(in_open_quarter, assessment__status="submitted", colour__isnull=False)
+            .values_list("assessment__account_id", "assessment__side").annotate(average=Avg("colour"))
+            .values_list("assessment__account_id", "assessment__side", "average")
+        ):
+            averages[account_id][side] = average
+    result = {}
+    for account_id in account_ids:
+        if account_id not in latest_open:
+            result[account_id] = ChampionAverages()
+            continue
+        home, partner = averages[account_id].get(Side.HOME), averages[account_id].get(Side.PARTNER)
+        result[account_id] = ChampionAverages(
+            quarter=latest_open[account_id],
+            home=None if home is None else round(home, 2),
+            partner=None if partner is None else round(partner, 2),
+        )
+    return result

@@ -46,10 +46,12 @@ def review(cast):
 
 
 PAGES = [
-    ("plan", lambda a, r: reverse("plans:plan", args=[a.slug]), 13),
+    ("plan", lambda a, r: reverse("plans:plan", args=[a.slug]), 12),  # the settings are joined to the account
     ("roster", lambda a, r: reverse("plans:roster", args=[a.slug]), 10),
-    ("meeting", lambda a, r: reverse("plans:meeting", args=[a.slug, r.pk]), 25),
-    ("pack", lambda a, r: reverse("plans:pack", args=[a.slug, r.pk]), 23),
+    # The meeting and the pack show the dashboard, which reads every quarter's figures as
+    # plain values and whole results only for the quarters on show (one query more, far cheaper).
+    ("meeting", lambda a, r: reverse("plans:meeting", args=[a.slug, r.pk]), 26),
+    ("pack", lambda a, r: reverse("plans:pack", args=[a.slug, r.pk]), 24),
 ]
 
 
@@ -65,4 +67,4 @@ def test_the_partner_users_plan_page_costs_the_same_whatever_the_size(client, ca
     from .queries import assert_query_count_is_constant
 
     assert_query_count_is_constant(client, cast["partner_user"], reverse("plans:plan", args=[cast.account.slug]),
-                                   grow(cast.account, review), 13)
+                                   grow(cast.account, review), 12)

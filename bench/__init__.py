@@ -1,0 +1,1 @@
+"""``make bench``: the speed benchmark (DESIGN §6). See bench/run.py."""

@@ -1,0 +1,47 @@
+"""The pages and API endpoints the benchmark measures: one declarative table.
+
+Each entry names a page and builds its URL from the bench data (the measured account
+and its latest quarter). A path that does not resolve in this build — a page or an API
+that has not landed yet — is reported as "not available in this build" and measured as
+soon as its route resolves; nothing here needs to change when it lands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Target:
+    """What the URLs are built from: the measured account and its latest quarter."""
+
+    slug: str
+    quarter: str  # written 2026-Q3
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    url: Callable[[Target], str]
+    in_load_run: bool = True  # part of the load run's mixed traffic
+
+
+FLOOR = Page("floor (base layout, one query)", lambda t: "/bench/floor/")
+
+PAGES: list[Page] = [
+    FLOOR,
+    Page("portfolio, first page", lambda t: "/portfolio/"),
+    Page("portfolio, sorted by health", lambda t: "/portfolio/?sort=-green_share"),
+    Page("dashboard, 40 quarters", lambda t: f"/accounts/{t.slug}/dashboard/"),
+    Page("entry, latest quarter", lambda t: f"/accounts/{t.slug}/dashboard/{t.quarter}/"),
+    Page("scorecard comparison", lambda t: f"/accounts/{t.slug}/scorecards/{t.quarter}/compare/"),
+    Page("scorecard history", lambda t: f"/accounts/{t.slug}/scorecards/"),
+    Page("plan", lambda t: f"/accounts/{t.slug}/plan/"),
+    Page("API: accounts", lambda t: "/api/v1/accounts/"),
+    Page("API: results of a quarter", lambda t: f"/api/v1/accounts/{t.slug}/results/?quarter={t.quarter}"),
+    Page("API: metrics", lambda t: f"/api/v1/accounts/{t.slug}/metrics/"),
+    Page("API: assessments", lambda t: f"/api/v1/accounts/{t.slug}/assessments/"),
+    Page("API: actions", lambda t: f"/api/v1/accounts/{t.slug}/actions/"),
+    Page("API: portfolio rows", lambda t: "/api/v1/portfolio/"),
+]
