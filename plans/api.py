@@ -62,7 +62,7 @@ class PlanViewSet(AccountScopedViewSet):
                              "stance": "supporter", "user": "pat"}),
     destroy=extend_schema(summary="Take someone off the roster (not while they own actions)"),
 )
-class RosterViewSet(*CRUD, mixins.DestroyModelMixin, PlanViewSet):
+class RosterViewSet(PlanViewSet, *CRUD, mixins.DestroyModelMixin):
     model = RosterEntry
     serializer_class = RosterEntrySerializer
     filterset_fields = ["side", "role", "function"]
@@ -86,7 +86,7 @@ class RosterViewSet(*CRUD, mixins.DestroyModelMixin, PlanViewSet):
                 "created_at": "2026-01-05T09:00:00Z", "updated_at": "2026-06-01T09:00:00Z"},
     {"title": "Joint e-mobility platform", "status": "short_list", "owners": [5], "target_quarter": "2027-Q2"},
 ))
-class TopicViewSet(*CRUD, PlanViewSet):
+class TopicViewSet(PlanViewSet, *CRUD):
     model = Topic
     serializer_class = TopicSerializer
     filterset_fields = ["status", "horizon"]
@@ -106,7 +106,7 @@ class TopicViewSet(*CRUD, PlanViewSet):
                   "overdue": False, "created_at": "2026-07-10T09:00:00Z", "updated_at": "2026-08-01T09:00:00Z"},
     {"title": "Share the capacity plan", "owner": 5, "due_on": "2026-09-30", "topic": 9},
 ))
-class ActionViewSet(*CRUD, PlanViewSet):
+class ActionViewSet(PlanViewSet, *CRUD):
     """Editors of the plan change everything; an action's owner (through their roster
     entry) changes only its status and note."""
 
@@ -152,7 +152,7 @@ class ActionViewSet(*CRUD, PlanViewSet):
                   "created_at": "2026-06-01T09:00:00Z"},
     {"kind": "quarterly_review", "held_on": "2026-10-14", "location": "Online", "attendees": [5]},
 ))
-class MeetingViewSet(*CRUD, PlanViewSet):
+class MeetingViewSet(PlanViewSet, *CRUD):
     model = Meeting
     serializer_class = MeetingSerializer
     filterset_fields = ["kind"]
