@@ -120,7 +120,8 @@ def test_rows_without_a_value_are_skipped_and_do_not_blank_a_stored_figure(cast)
 
 
 @pytest.mark.parametrize(("content", "column"), [
-    (b"\n\n", "file"), (b"\xff\xfe\x00garbage", "file"), (b"PK\x03\x04broken", "file"), (b"metric,note\nOn-time delivery,x\n", "value"),
+    (b"\n\n", "file"), (b"\xff\xfe\x00garbage", "file"), (b"PK\x03\x04broken", "file"),
+    (b"metric,note\nOn-time delivery,x\n", "value"),
     (b"value\n5\n", "metric"),
 ])
 def test_an_unreadable_file_is_explained(cast, content, column):
