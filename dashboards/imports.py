@@ -50,7 +50,7 @@ class RowError:
 
 @dataclass
 class ImportReport:
-    quarter: Quarter
+    quarter: Quarter | None
     side: str
     errors: list[RowError] = field(default_factory=list)
     saved: int = 0

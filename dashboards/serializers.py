@@ -108,7 +108,7 @@ class RowErrorSerializer(serializers.Serializer):
 
 
 class ImportReportSerializer(serializers.Serializer):
-    quarter = QuarterField()
+    quarter = QuarterField(allow_null=True)
     side = serializers.CharField()
     saved = serializers.IntegerField()
     unchanged = serializers.IntegerField()

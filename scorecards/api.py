@@ -150,7 +150,11 @@ class ComparisonViewSet(mixins.RetrieveModelMixin, AccountScopedViewSet):
     filter_backends = []
 
     def retrieve(self, request, account_slug, quarter):
-        result = selectors.comparison(self.access, Quarter.parse(quarter))
+        try:
+            quarter = Quarter.parse(quarter)
+        except ValueError as exc:  # e.g. 0834-Q4: shaped like a quarter, but no such year
+            raise exceptions.NotFound(str(exc)) from exc
+        result = selectors.comparison(self.access, quarter)
         result.submitted_sides = sorted(result.state.submitted)
         result.discuss_first_ids = [row.dimension.pk for row in result.discuss_first]
         return Response(ComparisonSerializer(result).data)
