@@ -12,6 +12,8 @@ from . import selectors, services, tokens
 from .access import get_account_access
 from .forms import AccountForm, ApiTokenForm, MembershipForm
 
+NEW_KEY = "new_api_key"
+
 
 def _portfolio_url() -> str | None:
     try:
@@ -145,15 +147,18 @@ def history(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def api_tokens(request: HttpRequest) -> HttpResponse:
-    """Your personal API tokens: make one (its key is shown this once), see and revoke them."""
+    """Your personal API tokens: make one (its key is shown this once), see and revoke them.
+
+    After making a token the page redirects (so a reload makes no second token) and shows
+    the key from the session, removing it there as it does."""
     form = ApiTokenForm(request.POST or None)
-    new_key = None
     if request.method == "POST" and form.is_valid():
-        token, new_key = tokens.token_create(user=request.user, name=form.cleaned_data["name"])
+        token, key = tokens.token_create(user=request.user, name=form.cleaned_data["name"])
+        request.session[NEW_KEY] = key
         messages.success(request, f"Token “{token.name}” made. Copy its key now: it is not shown again.")
-        form = ApiTokenForm()
+        return redirect("api_tokens")
     response = render(request, "accounts/api_tokens.html", {
-        "form": form, "new_key": new_key, "tokens": tokens.tokens_of(request.user),
+        "form": form, "new_key": request.session.pop(NEW_KEY, None), "tokens": tokens.tokens_of(request.user),
         "docs_url": reverse("api:docs"),
     })
     response["Cache-Control"] = "no-store"  # the page may hold a key

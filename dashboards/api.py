@@ -35,6 +35,7 @@ from .serializers import (
 )
 from .views import template_response
 
+
 class SingleObjectSchema(AutoSchema):
     """The dashboard is one object per account, though it is served at a collection's URL."""
 
@@ -257,9 +258,10 @@ class ResultViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AccountSco
             report = imports.results_import(access=self.access, quarter=given.validated_data["quarter"],
                                             name=upload.name, content=upload.read())
         else:  # the same report shape, so that a script reads one kind of answer
-            report = imports.ImportReport(quarter=given.validated_data.get("quarter"), side=self.access.side, errors=[
-                imports.RowError(0, name, str(message)) for name, messages in given.errors.items() for message in messages
-            ])
+            errors = [imports.RowError(0, name, str(message))
+                      for name, messages in given.errors.items() for message in messages]
+            report = imports.ImportReport(quarter=given.validated_data.get("quarter"), side=self.access.side,
+                                          errors=errors)
         return Response(ImportReportSerializer(report).data,
                         status=status.HTTP_200_OK if report.ok else status.HTTP_400_BAD_REQUEST)
 

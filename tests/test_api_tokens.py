@@ -24,8 +24,8 @@ def _world(cast):
 
 def _make_token_in_browser(client, user, name="upload script"):
     client.force_login(user)
-    response = client.post(reverse("api_tokens"), {"name": name})
-    assert response.status_code == 200
+    response = client.post(reverse("api_tokens"), {"name": name}, follow=True)
+    assert response.redirect_chain == [(reverse("api_tokens"), 302)]
     match = re.search(r'value="(tdm_[^"]+)"', response.content.decode())
     assert match, "the new key is shown"
     return response, match.group(1)
