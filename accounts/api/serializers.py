@@ -48,3 +48,9 @@ class MembershipSerializer(ModelSerializer):
         model = Membership
         fields = ["id", "user", "user_name", "side", "role", "created_at"]
         read_only_fields = ["created_at"]
+
+
+class MembershipChangeSerializer(MembershipSerializer):
+    """A membership's user is fixed: give someone else access with a new membership."""
+
+    user = serializers.CharField(source="user.username", read_only=True)

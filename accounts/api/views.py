@@ -10,7 +10,7 @@ from accounts.access import get_account_access, visible_accounts
 from accounts.models import Membership, PartnerAccount
 
 from .base import AccountScopedViewSet
-from .serializers import AccountSerializer, AccountUpdateSerializer, MembershipSerializer
+from .serializers import AccountSerializer, AccountUpdateSerializer, MembershipChangeSerializer, MembershipSerializer
 
 ACCOUNT_EXAMPLE = OpenApiExample("An account", response_only=True, value={
     "slug": "helix", "name": "Helix Components", "kind": "customer", "level": 2, "target_level": 4,
@@ -85,12 +85,14 @@ class AccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
 class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                         mixins.UpdateModelMixin, mixins.DestroyModelMixin, AccountScopedViewSet):
     model = Membership
-    serializer_class = MembershipSerializer
     filterset_fields = ["side", "role"]
     ordering_fields = ["side", "role", "created_at"]
 
     def allowed(self, access):
         return access.can_manage_memberships
+
+    def get_serializer_class(self):
+        return MembershipChangeSerializer if self.action in ("update", "partial_update") else MembershipSerializer
 
     def scoped_queryset(self):
         return self.access.account.memberships.select_related("user").order_by("side", "role", "user__username")

@@ -265,6 +265,8 @@ SPECTACULAR_SETTINGS = {
         "SideEnum": "accounts.models.Side",
         "AccountKindEnum": "accounts.models.PartnerAccount.Kind",
         "MeetingKindEnum": "plans.models.Meeting.Kind",
+        "MembershipRoleEnum": "accounts.models.Membership.Role",
+        "RosterRoleEnum": "plans.models.RosterEntry.Role",
     },
 }
 
