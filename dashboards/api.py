@@ -140,6 +140,15 @@ class MetricViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         goal = services.metric_goal_set(metric=metric, by=request.user, **given.validated_data)
         return Response(GoalSerializer(goal).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(summary="Bring a retired metric back, with its history", request=None,
+                   responses={200: MetricSerializer}, examples=[METRIC_EXAMPLE])
+    @action(detail=True, methods=["post"])
+    def reinstate(self, request, account_slug, pk):
+        metric = self.get_object()
+        if metric.is_retired:
+            services.metric_reinstate(metric=metric, by=request.user)
+        return Response(MetricSerializer(self.scoped_queryset().get(pk=metric.pk)).data)
+
     @extend_schema(summary="Sign off the calculation basis for your side", request=None,
                    responses={200: MetricSerializer}, examples=[METRIC_EXAMPLE])
     @action(detail=True, methods=["post"], url_path="sign-off")

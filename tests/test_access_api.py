@@ -83,6 +83,8 @@ ROUTES = [
           method="patch", data=lambda c, a: {"calculation_basis": "A new basis."}, extra=JSON),
     Route("metric-retire", lambda c, a: api("metric-detail", a, first_metric(a).pk), only(EDITORS, 204),
           method="delete"),
+    Route("metric-reinstate", lambda c, a: api("metric-reinstate", a, first_metric(a).pk), only(EDITORS, 200),
+          method="post"),
     Route("metric-goal", lambda c, a: api("metric-goals", a, first_metric(a).pk), only(EDITORS, 201),
           method="post", extra=JSON,
           data=lambda c, a: {"effective_from": str(LAST), "goal": "5", "warning_threshold": "5"}),

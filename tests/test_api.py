@@ -130,6 +130,9 @@ def test_retiring_a_metric_keeps_its_results(cast, plan):
     assert MetricResult.objects.filter(metric=metric).exists()
     listed = token_client(cast["viewer"]).get(api("metric-list", cast.account) + "?retired=true").json()
     assert [m["id"] for m in listed["results"]] == [metric.pk]
+    back = token_client(cast["manager"]).post(api("metric-reinstate", cast.account, metric.pk)).json()
+    positions = list(cast.account.metrics.active().values_list("position", flat=True))
+    assert back["retired"] is False and back["position"] == max(positions), "it comes back at the end"
 
 
 # --- scorecards: the blind rule -----------------------------------------------------------
