@@ -5,6 +5,8 @@ the whole run takes seconds."""
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -26,7 +28,18 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 
 @pytest.fixture
-def world(cast):
+def wsgi_in_test_transaction():
+    """Requests go through the real WSGI app, not Django's test client; like the test
+    client, keep Django from closing the connection that holds the test's transaction."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def world(cast, wsgi_in_test_transaction):
     furnish(cast.account)
     draft(cast["champion"], cast.account, 3)
 
