@@ -44,8 +44,9 @@ def world(cast, wsgi_in_test_transaction):
     draft(cast["champion"], cast.account, 3)
 
 
-# The manager may change the account, its metrics and its plan; the champion writes scorecards.
-@pytest.mark.parametrize("role", ["manager", "champion"])
+# The manager changes the account, its metrics and its plan; the champion writes scorecards;
+# the partner user is bound by the blind rule and sees none of the home firm's internal things.
+@pytest.mark.parametrize("role", ["manager", "champion", "partner_user"])
 def test_the_api_conforms_to_its_schema(cast, world, role):
     _, token = token_create(user=cast[role], name="schemathesis")
     schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
