@@ -20,7 +20,7 @@ from accounts.api.base import QUARTER_SCHEMA, AccountScopedViewSet
 from accounts.quarters import Quarter
 
 from . import imports, selectors, services
-from .models import MetricDefinition, MetricResult, unit_problem
+from .models import MetricDefinition, MetricResult
 from .serializers import (
     BulkResultsResponseSerializer,
     BulkResultsSerializer,
@@ -224,33 +224,12 @@ class ResultViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AccountSco
                    examples=[BULK_EXAMPLE])
     @action(detail=False, methods=["post"])
     def bulk(self, request, account_slug):
-        given = BulkResultsSerializer(data=request.data)
+        given = BulkResultsSerializer(data=request.data, context=self.get_serializer_context())
         given.is_valid(raise_exception=True)
-        quarter, side = given.validated_data["quarter"], self.access.side
-        if quarter > Quarter.current():
-            raise exceptions.ValidationError({"quarter": f"{quarter} has not begun yet."})
-        metrics = {m.pk: m for m in self.access.account.metrics.active()}
-        stored = {r.metric_id: r for r in MetricResult.objects.filter(metric__in=list(metrics), quarter=quarter)}
-        figures = given.validated_data["figures"]
-        entries, unchanged, errors = [], 0, {}
-        for index, figure in enumerate(figures):
-            metric = metrics.get(figure["metric"])
-            if metric is None:
-                errors[index] = {"metric": ["No active metric of this account has this id."]}
-                continue
-            if figure["value"] is not None and (problem := unit_problem(metric.unit, figure["value"])):
-                errors[index] = {"value": [problem]}
-                continue
-            result = stored.get(metric.pk) or MetricResult(metric=metric, quarter=quarter)
-            same = result.value_of(side) == figure["value"] and result.note_of(side) == figure["note"]
-            if same and result.version_of(side) == figure["version"]:
-                unchanged += 1
-                continue
-            entries.append(services.FigureEntry(metric=metric, value=figure["value"], note=figure["note"],
-                                                seen_version=figure["version"]))
-        if errors:
-            raise exceptions.ValidationError({"figures": [errors.get(i, {}) for i in range(len(figures))]})
-        saved, conflicts = services.results_record(quarter=quarter, side=side, entries=entries, by=request.user)
+        saved, conflicts, unchanged = services.results_upsert(
+            quarter=given.validated_data["quarter"], side=self.access.side, figures=given.validated_data["figures"],
+            by=request.user,
+        )
         body = BulkResultsResponseSerializer({"saved": saved, "unchanged": unchanged, "conflicts": conflicts}).data
         return Response(body, status=status.HTTP_409_CONFLICT if conflicts else status.HTTP_200_OK)
 

@@ -28,7 +28,7 @@ from accounts.access import AccountAccess
 from accounts.quarters import Quarter
 
 from .models import VALUE_DIGITS, MetricDefinition, MetricResult, unit_problem
-from .services import FigureEntry, results_record
+from .services import Figure, results_upsert
 
 TEMPLATE_COLUMNS = ["metric_id", "metric", "unit", "quarter", "value", "note"]
 MAX_ROWS = 500
@@ -215,30 +215,18 @@ def results_import(*, access: AccountAccess, quarter: Quarter, name: str, conten
     if report.errors:
         return report
     with transaction.atomic():
-        stored = {
-            r.metric_id: r
-            for r in MetricResult.objects.select_for_update().filter(metric__in=metrics, quarter=quarter)
-        }
-        entries = []
-        for row in rows:
-            result = stored.get(row.metric.pk) or MetricResult(metric=row.metric, quarter=quarter)
-            note = result.note_of(side) if row.note is None else row.note
-            if result.value_of(side) == row.value and result.note_of(side) == note:
-                report.unchanged += 1
-                continue
-            entries.append(FigureEntry(metric=row.metric, value=row.value, note=note,
-                                       seen_version=result.version_of(side)))
-        if entries:
-            saved, conflicts = results_record(quarter=quarter, side=side, entries=entries, by=access.user)
-            if conflicts:
-                # Somebody saved between our read and our write: write nothing, say so.
-                transaction.set_rollback(True)
-                report.errors.extend(
-                    RowError(0, "value", f"“{c.metric.name}” was just changed by someone else; import again.")
-                    for c in conflicts
-                )
-                return report
-            report.saved = len(saved)
+        figures = [Figure(metric=row.metric, value=row.value, note=row.note) for row in rows]
+        saved, conflicts, report.unchanged = results_upsert(quarter=quarter, side=side, figures=figures,
+                                                            by=access.user)
+        if conflicts:
+            # Somebody saved between our read and our write: write nothing, say so.
+            transaction.set_rollback(True)
+            report.errors.extend(
+                RowError(0, "value", f"“{c.metric.name}” was just changed by someone else; import again.")
+                for c in conflicts
+            )
+            return report
+        report.saved = len(saved)
     return report
 
 

@@ -3,8 +3,10 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from accounts.api.base import ModelSerializer, QuarterField
+from accounts.quarters import Quarter
 
-from .models import VALUE_DIGITS, MetricDefinition, MetricGoal, MetricResult
+from .models import VALUE_DIGITS, MetricDefinition, MetricGoal, MetricResult, unit_problem
+from .services import Figure
 
 
 class GoalSerializer(ModelSerializer):
@@ -76,8 +78,33 @@ class FigureSerializer(serializers.Serializer):
 
 
 class BulkResultsSerializer(serializers.Serializer):
+    """One side's figures for a quarter; each is checked like a box of the entry grid:
+    an active metric of this account, a figure its unit allows."""
+
     quarter = QuarterField()
     figures = FigureSerializer(many=True, allow_empty=False)
+
+    def validate_quarter(self, quarter):
+        if quarter > Quarter.current():
+            raise serializers.ValidationError(f"{quarter} has not begun yet.")
+        return quarter
+
+    def validate_figures(self, figures):
+        metrics = {m.pk: m for m in self.context["access"].account.metrics.active()}
+        errors, checked = [], []
+        for figure in figures:
+            metric = metrics.get(figure["metric"])
+            if metric is None:
+                errors.append({"metric": ["No active metric of this account has this id."]})
+            elif figure["value"] is not None and (problem := unit_problem(metric.unit, figure["value"])):
+                errors.append({"value": [problem]})
+            else:
+                errors.append({})
+                checked.append(Figure(metric=metric, value=figure["value"], note=figure["note"],
+                                      seen_version=figure["version"]))
+        if any(errors):
+            raise serializers.ValidationError(errors)
+        return checked
 
 
 class ConflictSerializer(serializers.Serializer):
