@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import LevelChange, Membership, PartnerAccount, User
+from .models import ApiToken, LevelChange, Membership, PartnerAccount, User
 
 
 @admin.register(User)
@@ -40,3 +40,18 @@ class MembershipAdmin(SimpleHistoryAdmin):
     list_filter = ("side", "role")
     search_fields = ("user__username", "account__name")
     autocomplete_fields = ("user", "account")
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(SimpleHistoryAdmin):
+    """Administrators see who has tokens and may revoke one (set “revoked at”); keys are
+    made only by their owners, on their profile page."""
+
+    list_display = ("name", "user", "prefix", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("revoked_at",)
+    search_fields = ("name", "user__username", "prefix")
+    fields = ("user", "name", "prefix", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = ("user", "name", "prefix", "created_at", "last_used_at")
+
+    def has_add_permission(self, request):
+        return False

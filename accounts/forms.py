@@ -36,3 +36,7 @@ class MembershipForm(forms.ModelForm):
         )
         if self.instance.pk:
             self.fields["user"].disabled = True
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(max_length=80, help_text="What will use it, e.g. “quarterly upload script”.")

@@ -195,3 +195,37 @@ class Membership(models.Model):
             raise ValidationError({"user": "This user belongs to a partner firm and cannot join the home side."})
         if self.side == Side.PARTNER and self.user.sees_every_account:
             raise ValidationError({"user": "Administrators and portfolio viewers belong to the home firm."})
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def usable(self):
+        return self.filter(revoked_at__isnull=True, user__is_active=True)
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only a SHA-256 digest of the key is stored: the full key is
+    shown once, when it is made, and cannot be recovered afterwards. A token acts with
+    its user's rights, whatever those are at the time of the request."""
+
+    PREFIX_LENGTH = 8
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=80, help_text="What the token is for, e.g. “quarterly upload script”.")
+    prefix = models.CharField(max_length=PREFIX_LENGTH, help_text="The key's first characters, to tell tokens apart.")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["digest", "last_used_at"])
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["revoked_at", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

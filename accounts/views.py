@@ -8,9 +8,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
-from . import selectors, services
+from . import selectors, services, tokens
 from .access import get_account_access
-from .forms import AccountForm, MembershipForm
+from .forms import AccountForm, ApiTokenForm, MembershipForm
+
+NEW_KEY = "new_api_key"
 
 
 def _portfolio_url() -> str | None:
@@ -141,3 +143,32 @@ def history(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+
+
+@login_required
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """Your personal API tokens: make one (its key is shown this once), see and revoke them.
+
+    After making a token the page redirects (so a reload makes no second token) and shows
+    the key from the session, removing it there as it does."""
+    form = ApiTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        token, key = tokens.token_create(user=request.user, name=form.cleaned_data["name"])
+        request.session[NEW_KEY] = key
+        messages.success(request, f"Token “{token.name}” made. Copy its key now: it is not shown again.")
+        return redirect("api_tokens")
+    response = render(request, "accounts/api_tokens.html", {
+        "form": form, "new_key": request.session.pop(NEW_KEY, None), "tokens": tokens.tokens_of(request.user),
+        "docs_url": reverse("api:docs"),
+    })
+    response["Cache-Control"] = "no-store"  # the page may hold a key
+    return response
+
+
+@require_POST
+@login_required
+def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(tokens.tokens_of(request.user), pk=pk)
+    tokens.token_revoke(token=token, by=request.user)
+    messages.success(request, f"Token “{token.name}” revoked: it no longer works.")
+    return redirect("api_tokens")

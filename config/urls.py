@@ -24,6 +24,9 @@ urlpatterns = [
     path("portfolio/", include("portfolio.urls")),
     # A respondent's personal link: no login, the token is the key (see surveys.services).
     path("survey/<str:token>/", survey_views.answer, name="survey_answer"),
+    path("profile/tokens/", account_views.api_tokens, name="api_tokens"),
+    path("profile/tokens/<int:pk>/revoke/", account_views.api_token_revoke, name="api_token_revoke"),
+    path("api/", include("config.api_urls")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),

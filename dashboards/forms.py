@@ -195,3 +195,7 @@ class GoalForm(forms.Form):
 
 def side_label(side: str) -> str:
     return Side(side).label
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label="CSV or Excel file", help_text="Laid out like the template: one row per metric.")

@@ -237,6 +237,45 @@ def results_record(
     return saved, conflicts
 
 
+@dataclass(frozen=True)
+class Figure:
+    """A figure sent by a script or in a file. ``seen_version`` is the version of the
+    figure the sender read; None when the sender is the authority (an import file)."""
+
+    metric: MetricDefinition
+    value: Decimal | None
+    note: str | None  # None: keep the stored note
+    seen_version: int | None = None
+
+
+@transaction.atomic
+def results_upsert(
+    *, quarter: Quarter, side: str, figures: list[Figure], by: User
+) -> tuple[list[MetricResult], list[Conflict], int]:
+    """Save the figures that differ from what is stored, through :func:`results_record`;
+    figures equal to the stored ones are left alone (no new version, no history), so
+    sending the same figures twice changes nothing. Returns what was saved, the conflicts,
+    and how many figures were unchanged."""
+    stored = {
+        r.metric_id: r
+        for r in MetricResult.objects.select_for_update(of=("self",))
+        .filter(metric__in=[f.metric for f in figures], quarter=quarter)
+    }
+    entries, unchanged = [], 0
+    for figure in figures:
+        result = stored.get(figure.metric.pk) or MetricResult(metric=figure.metric, quarter=quarter)
+        note = result.note_of(side) if figure.note is None else figure.note
+        if result.value_of(side) == figure.value and result.note_of(side) == note:
+            unchanged += 1
+            continue
+        seen = result.version_of(side) if figure.seen_version is None else figure.seen_version
+        entries.append(FigureEntry(metric=figure.metric, value=figure.value, note=note, seen_version=seen))
+    if not entries:
+        return [], [], unchanged
+    saved, conflicts = results_record(quarter=quarter, side=side, entries=entries, by=by)
+    return saved, conflicts, unchanged
+
+
 # --- trends, computed in the background -------------------------------------------------
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -12,9 +12,9 @@ from accounts.access import AccountAccess, get_account_access
 from accounts.models import Side
 from accounts.quarters import Quarter
 
-from . import selectors, services
+from . import imports, selectors, services
 from .charts import metric_figure
-from .forms import EntryGrid, GoalForm, MetricForm, NewMetricForm, add_service_errors
+from .forms import EntryGrid, GoalForm, ImportForm, MetricForm, NewMetricForm, add_service_errors
 
 
 def _quarter_asked_for(request: HttpRequest) -> Quarter | None:
@@ -217,3 +217,46 @@ def metric_retire(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         services.metric_retire(metric=item, by=request.user)
         messages.success(request, f"“{item}” retired. Its results and goals are kept; you can reinstate it.")
     return redirect("dashboards:metrics", slug=slug)
+
+
+def template_response(*, access: AccountAccess, quarter: Quarter, kind: str) -> HttpResponse:
+    """The import template as a download, for this page and the API alike."""
+    content, content_type, filename = imports.template_file(access=access, quarter=quarter, kind=kind)
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+def import_template(request: HttpRequest, slug: str, quarter: Quarter, kind: str) -> HttpResponse:
+    access = get_account_access(request.user, slug)
+    access.require(access.can_enter_figures_for(access.side))
+    if kind not in ("csv", "xlsx"):
+        raise Http404("The template comes as .csv or .xlsx.")
+    return template_response(access=access, quarter=quarter, kind=kind)
+
+
+@login_required
+def results_import(request: HttpRequest, slug: str, quarter: Quarter) -> HttpResponse:
+    """Upload a quarter's figures for your side from CSV or Excel: all rows or none."""
+    access = get_account_access(request.user, slug)
+    access.require(access.can_enter_figures_for(access.side))
+    form = ImportForm(request.POST or None, request.FILES or None)
+    report, status = None, 200
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        report = imports.results_import(access=access, quarter=quarter, name=upload.name, content=upload.read())
+        if report.ok:
+            messages.success(
+                request, f"Imported {quarter}: {report.saved} figure{'s' if report.saved != 1 else ''} saved, "
+                         f"{report.unchanged} unchanged, {report.skipped} row{'s' if report.skipped != 1 else ''} "
+                         "without a value skipped.",
+            )
+            return redirect(_dashboard_url(access, quarter))
+        status = 400
+    elif request.method == "POST":
+        status = 400
+    return render(request, "dashboards/import.html", {
+        "access": access, "account": access.account, "quarter": quarter, "form": form, "report": report,
+        "side_label": Side(access.side).label, "columns": imports.TEMPLATE_COLUMNS,
+    }, status=status)

@@ -458,3 +458,12 @@ def champion_averages_many(*, account_ids: list[int]) -> dict[int, ChampionAvera
             partner=None if partner is None else round(partner, 2),
         )
     return result
+
+
+def visible_assessments(access: AccountAccess):
+    """The account's assessments this user may see, as a queryset: the blind rule
+    (:func:`can_see_side`) applied to each, in three queries."""
+    rows = list(Assessment.objects.filter(account=access.account).values_list("pk", "quarter", "side"))
+    states = quarter_states(access.account, sorted({quarter for _, quarter, _ in rows}))
+    visible = [pk for pk, quarter, side in rows if can_see_side(access, side, states[quarter])]
+    return Assessment.objects.filter(pk__in=visible)

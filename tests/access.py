@@ -35,7 +35,7 @@ class Route:
     method: str = "get"
     data: Callable | None = None  # (cast, account) -> dict
     account_scoped: bool = True
-    extra: dict = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)  # passed to the client, e.g. content_type
 
 
 def matrix_cases(routes: list[Route]):
@@ -59,10 +59,11 @@ def check_route(client, cast, route: Route, role: str, which: str) -> None:
     client = client_for(client, cast[role])
     url = route.url(cast, account)
     data = route.data(cast, account) if route.data else {}
-    response = getattr(client, route.method)(url, data)
+    response = getattr(client, route.method)(url, data, **route.extra)
     expected = expected_status(route, role, which)
     assert response.status_code == expected, (
-        f"{role} {route.method.upper()} {url}: expected {expected}, got {response.status_code}"
+        f"{role} {route.method.upper()} {url}: expected {expected}, got {response.status_code}: "
+        f"{response.content[:300]!r}"
     )
     if expected == 302 and role == "anonymous":
         assert "/login/" in response["Location"]

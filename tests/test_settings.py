@@ -34,6 +34,8 @@ def run_check(settings_module="config.settings.local", *args, **env):
         ("REDIS_URL", "redis://127.0.0.1:port/0"),
         ("ALLOWED_HOSTS", "example.com,,other.com"),
         ("AXES_FAILURE_LIMIT", "0"),
+        ("API_THROTTLE_RATE", "lots"),
+        ("API_THROTTLE_RATE", "100/fortnight"),
     ],
 )
 def test_a_malformed_environment_value_is_refused_naming_the_variable(variable, value):

@@ -13,6 +13,7 @@ from .environment import (
     env_database,
     env_int,
     env_list,
+    env_rate,
     env_str,
 )
 
@@ -34,6 +35,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served locally: the docs work offline
     "django_htmx",
     "django_celery_beat",
     "simple_history",
@@ -240,11 +244,52 @@ EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(DATA_DIR / "mail"))  # for the 
 # Links in e-mails are this address plus the relative link of the notification.
 TANDEM_BASE_URL = env_str("TANDEM_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# The REST API (/api/v1/): personal tokens or the session (with CSRF); every list is
+# paginated, filterable and orderable; requests are throttled per user.
+API_THROTTLE_RATE = env_rate("API_THROTTLE_RATE", "1200/hour")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["accounts.api.throttling.PerUserThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"user": API_THROTTLE_RATE},
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+        "rest_framework.filters.SearchFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 100,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "accounts.api.base.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Tandem API",
+    "DESCRIPTION": (
+        "Every resource of Tandem's pages, with the same access rules. Authenticate with a personal token "
+        "(`Authorization: Token tdm_…`, made on your profile page) or the browser session. Quarters are written "
+        "`2026-Q3`. Accounts you cannot see answer 404; things you may see but not do answer 403."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "accounts.api.schema.add_error_responses",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "RelationshipLevelEnum": "accounts.models.RelationshipLevel",
+        "SideEnum": "accounts.models.Side",
+        "AccountKindEnum": "accounts.models.PartnerAccount.Kind",
+        "MeetingKindEnum": "plans.models.Meeting.Kind",
+        "MembershipRoleEnum": "accounts.models.Membership.Role",
+        "RosterRoleEnum": "plans.models.RosterEntry.Role",
+    },
 }
 
 LOGGING = {

@@ -99,3 +99,12 @@ def env_broker_url(name: str) -> str | None:
     except ValueError:
         raise _malformed(name, url, "a redis://host:port/db URL with a numeric port") from None
     return url
+
+
+def env_rate(name: str, default: str) -> str:
+    """A request rate such as ``1200/hour`` (per second, minute, hour or day)."""
+    value = _raw(name) or default
+    number, _, period = value.partition("/")
+    if not number.isdigit() or int(number) < 1 or period not in ("second", "minute", "hour", "day"):
+        raise _malformed(name, value, "a rate such as 1200/hour (per second, minute, hour or day)")
+    return value

@@ -17,3 +17,6 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # Each test starts from an empty cache of its own process (see tests/conftest.py);
 # tests/test_settings.py checks which cache a deployment gets.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The API's per-user throttle counts in the cache, which outlives each test's database:
+# a suite's worth of requests by the same user ids must not be throttled.
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"user": "1000000/hour"}}  # noqa: F405

@@ -1,0 +1,117 @@
+"""What every API view shares: the quarter field, errors from services, and the
+account-scoped viewset that answers 404 to outsiders and 403 to members without the right.
+
+Each app's ``api.py`` declares viewsets on :class:`AccountScopedViewSet`; their
+querysets start from ``self.access`` (``accounts.access``), and their writes call the
+app's ``services`` — the same functions the pages call.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import exceptions, serializers, viewsets
+from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from accounts.access import AccountAccess, get_account_access
+from accounts.quarters import QUARTER_PATTERN, Quarter
+from accounts.quarters import QuarterField as QuarterModelField
+
+QUARTER_SCHEMA = {"type": "string", "pattern": f"^{QUARTER_PATTERN}$", "example": "2026-Q3"}
+
+
+@extend_schema_field(QUARTER_SCHEMA)
+class QuarterField(serializers.CharField):
+    """A quarter written ``2026-Q3``, in and out."""
+
+    def __init__(self, **kwargs):
+        kwargs.pop("max_length", None)
+        kwargs.pop("min_length", None)
+        super().__init__(**kwargs)
+
+    def run_validation(self, data=serializers.empty):
+        if data == "" and self.allow_null:
+            return None
+        return super().run_validation(data)
+
+    def to_internal_value(self, data) -> Quarter:
+        text = super().to_internal_value(data)
+        try:
+            return Quarter.parse(text)
+        except ValueError as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+
+    def to_representation(self, value) -> str:
+        return str(value)
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping, QuarterModelField: QuarterField}
+
+
+def _as_api_error(exc: DjangoValidationError) -> exceptions.ValidationError:
+    if hasattr(exc, "error_dict"):
+        detail = {
+            (api_settings.NON_FIELD_ERRORS_KEY if name == NON_FIELD_ERRORS else name): messages
+            for name, messages in exc.message_dict.items()
+        }
+        return exceptions.ValidationError(detail)
+    return exceptions.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: exc.messages})
+
+
+def exception_handler(exc, context):
+    """A service's ValidationError is the same 400 a serializer would give, with its
+    messages per field, and the request's transaction is rolled back."""
+    if isinstance(exc, DjangoValidationError):
+        exc = _as_api_error(exc)
+    return drf_exception_handler(exc, context)
+
+
+class Conflict(exceptions.APIException):
+    status_code = 409
+    default_detail = "This was changed by someone else; fetch it again."
+    default_code = "conflict"
+
+
+class AccountScopedViewSet(viewsets.GenericViewSet):
+    """A viewset under ``/api/v1/accounts/<account_slug>/``.
+
+    The account comes from the URL through ``get_account_access``: a user who cannot see
+    it gets a 404, like the pages. ``allowed(access)`` then decides the action; refused
+    members get a 403. Subclasses build their queryset from ``self.access`` in
+    ``scoped_queryset``.
+    """
+
+    access: AccountAccess
+    model = None  # for the schema, which is generated without a request user
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)  # authentication, permissions, throttling
+        self.access = get_account_access(request.user, self.kwargs["account_slug"])
+        if not self.allowed(self.access):
+            raise exceptions.PermissionDenied("You may see this account but not do this.")
+
+    def allowed(self, access: AccountAccess) -> bool:
+        """Reading is for everyone who can see the account; writing needs ``can_write(access)``."""
+        if self.request.method in ("GET", "HEAD", "OPTIONS"):
+            return True
+        return self.can_write(access)
+
+    def can_write(self, access: AccountAccess) -> bool:
+        return access.can_edit_account
+
+    def scoped_queryset(self) -> QuerySet:
+        raise NotImplementedError
+
+    def get_queryset(self) -> QuerySet:
+        if getattr(self, "swagger_fake_view", False):
+            return self.model.objects.none()
+        return self.scoped_queryset()
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["access"] = getattr(self, "access", None)
+        return context

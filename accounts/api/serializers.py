@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from accounts.models import Membership, PartnerAccount, User
+
+from .base import ModelSerializer
+
+
+class AccountSerializer(ModelSerializer):
+    my_side = serializers.SerializerMethodField(help_text="Your side of this account (home for global roles).")
+    my_role = serializers.SerializerMethodField(help_text="Your role in this account; null without a membership.")
+
+    class Meta:
+        model = PartnerAccount
+        fields = [
+            "slug", "name", "kind", "level", "target_level", "industry", "region", "annual_value", "currency",
+            "description", "strategy_pillars", "my_side", "my_role", "created_at", "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def _membership(self, account) -> Membership | None:
+        return self.context.get("memberships", {}).get(account.pk)
+
+    def get_my_side(self, account) -> str:
+        membership = self._membership(account)
+        return membership.side if membership else "home"
+
+    def get_my_role(self, account) -> str | None:
+        membership = self._membership(account)
+        return membership.role if membership else None
+
+
+class AccountUpdateSerializer(AccountSerializer):
+    level_note = serializers.CharField(required=False, allow_blank=True, max_length=300, write_only=True,
+                                       help_text="Why the level or target changed; kept in the account's history.")
+
+    class Meta(AccountSerializer.Meta):
+        fields = [*AccountSerializer.Meta.fields, "level_note"]
+        read_only_fields = [*AccountSerializer.Meta.read_only_fields, "slug"]
+
+
+class MembershipSerializer(ModelSerializer):
+    user = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.filter(is_active=True))
+    user_name = serializers.CharField(source="user.display_name", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "user", "user_name", "side", "role", "created_at"]
+        read_only_fields = ["created_at"]
+
+
+class MembershipChangeSerializer(MembershipSerializer):
+    """A membership's user is fixed: give someone else access with a new membership."""
+
+    user = serializers.CharField(source="user.username", read_only=True)

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from accounts.api.base import ModelSerializer
+from accounts.models import User
+from dashboards.models import MetricDefinition
+
+from .models import Action, Meeting, RosterEntry, Topic
+
+
+class AccountBoundSerializer(ModelSerializer):
+    """Related objects can only be chosen from the request's account; fields meant for
+    the home firm only are left out for partner users."""
+
+    home_only_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        access = self.context.get("access")
+        if access is None:
+            return
+        for name, field in self.fields.items():
+            target = getattr(field, "child_relation", field)
+            if isinstance(target, serializers.RelatedField) and not target.read_only:
+                target.queryset = self.scope(name, target.queryset, access)
+        if not access.can_see_internal:
+            for name in self.home_only_fields:
+                self.fields.pop(name, None)
+
+    def scope(self, name, queryset, access):
+        return queryset.filter(account=access.account)
+
+
+class RosterEntrySerializer(AccountBoundSerializer):
+    user = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.all(), allow_null=True,
+                                        required=False, help_text="Their Tandem login, if they have one.")
+    home_only_fields = ("influence", "stance")
+
+    class Meta:
+        model = RosterEntry
+        fields = ["id", "name", "title", "function", "region", "side", "role", "influence", "stance", "user"]
+
+    def scope(self, name, queryset, access):
+        return queryset.filter(memberships__account=access.account)
+
+
+class TopicSerializer(AccountBoundSerializer):
+    class Meta:
+        model = Topic
+        fields = ["id", "title", "description", "status", "home_benefit", "partner_benefit", "horizon", "owners",
+                  "target_quarter", "progress", "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
+
+
+class ActionSerializer(AccountBoundSerializer):
+    topic = serializers.PrimaryKeyRelatedField(queryset=Topic.objects.all(), allow_null=True, required=False)
+    metric = serializers.PrimaryKeyRelatedField(queryset=MetricDefinition.objects.all(), allow_null=True,
+                                                required=False)
+    overdue = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Action
+        fields = ["id", "title", "owner", "due_on", "status", "topic", "metric", "meeting", "note", "overdue",
+                  "created_at", "updated_at"]
+        read_only_fields = ["meeting", "created_at", "updated_at"]
+
+
+class ActionProgressSerializer(ModelSerializer):
+    """What an action's owner may change."""
+
+    class Meta:
+        model = Action
+        fields = ["status", "note"]
+
+
+class MeetingSerializer(AccountBoundSerializer):
+    home_only_fields = ("internal_notes",)
+
+    class Meta:
+        model = Meeting
+        fields = ["id", "kind", "held_on", "location", "attendees", "minutes", "internal_notes", "created_at"]
+        read_only_fields = ["created_at"]
+
+    def validate_kind(self, kind):
+        access = self.context.get("access")
+        if access is not None and kind == Meeting.Kind.INTERNAL and not access.can_see_internal:
+            raise serializers.ValidationError("Internal account meetings are for the home firm.")
+        return kind

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from accounts.api.base import ModelSerializer, QuarterField
+
+from .models import Assessment, Colour, Dimension, Rating
+
+
+class DimensionSerializer(ModelSerializer):
+    class Meta:
+        model = Dimension
+        fields = ["id", "name", "description", "position", "retired"]
+        read_only_fields = ["position"]
+
+
+class RatingSerializer(ModelSerializer):
+    dimension_name = serializers.CharField(source="dimension.name", read_only=True)
+
+    class Meta:
+        model = Rating
+        fields = ["dimension", "dimension_name", "colour", "comment", "action"]
+
+
+class AssessmentSerializer(ModelSerializer):
+    champion = serializers.CharField(source="champion.username", read_only=True)
+    ratings = RatingSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Assessment
+        fields = ["id", "quarter", "side", "status", "champion", "submitted_at", "updated_at", "ratings"]
+        read_only_fields = fields
+
+
+class RatingInputSerializer(serializers.Serializer):
+    dimension = serializers.IntegerField(help_text="The dimension's id.")
+    colour = serializers.ChoiceField(choices=Colour.choices, allow_null=True, required=False, default=None,
+                                     help_text="1 Bright Red … 5 Bright Green.")
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    action = serializers.CharField(required=False, allow_blank=True, default="", help_text="What I need to do.")
+
+
+class AssessmentWriteSerializer(serializers.Serializer):
+    quarter = QuarterField()
+    ratings = RatingInputSerializer(many=True, required=False, default=list)
+
+
+class SideViewSerializer(serializers.Serializer):
+    colour = serializers.IntegerField(allow_null=True)
+    comment = serializers.CharField()
+    action = serializers.CharField()
+    previous = serializers.IntegerField(allow_null=True, help_text="Last quarter's colour.")
+    movement = serializers.CharField(allow_null=True, help_text="↑, ↓ or = against last quarter.")
+
+
+class ComparisonRowSerializer(serializers.Serializer):
+    dimension = serializers.IntegerField(source="dimension.pk")
+    dimension_name = serializers.CharField(source="dimension.name")
+    gap = serializers.IntegerField(allow_null=True, help_text="Steps between the two colours.")
+    home = SideViewSerializer()
+    partner = SideViewSerializer()
+
+
+class ComparisonSerializer(serializers.Serializer):
+    quarter = QuarterField(source="state.quarter")
+    is_open = serializers.BooleanField(source="state.is_open",
+                                       help_text="Both champions submitted, or an administrator released the quarter.")
+    submitted = serializers.ListField(child=serializers.CharField(), source="submitted_sides")
+    released = serializers.BooleanField(source="state.released")
+    home_average = serializers.FloatField(allow_null=True)
+    partner_average = serializers.FloatField(allow_null=True)
+    rows = ComparisonRowSerializer(many=True)
+    discuss_first = serializers.ListField(child=serializers.IntegerField(), source="discuss_first_ids",
+                                          help_text="Dimensions with a gap of two steps or more, largest first.")

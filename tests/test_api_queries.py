@@ -1,0 +1,75 @@
+"""Query counts of the API's list endpoints, pinned at two data sizes: a list costs the
+same number of queries with a handful of rows as with many."""
+
+import pytest
+
+from accounts.models import Membership, Side
+from accounts.quarters import Quarter
+from notifications.models import Notification
+from plans.models import Meeting, Topic
+
+from .api_helpers import LAST, api, furnish
+from .factories import AssessmentFactory, MembershipFactory, PartnerAccountFactory, RatingFactory, record_figure
+from .plans_helpers import action, meeting, person, topic
+from .queries import assert_query_count_is_constant
+from .scorecards_helpers import dimensions_of
+
+COUNTER = iter(range(10_000))
+
+
+def grow(cast):
+    """More of everything the lists show."""
+    account = cast.account
+
+    def more():
+        n = next(COUNTER)
+        for metric in account.metrics.active()[:6]:
+            for back in range(3):
+                record_figure(metric, LAST - back - 4 * n, 10 + back)
+        for i in range(3):
+            people = [person(account, f"Person {n}-{i}-{side}", side=side) for side in (Side.HOME, Side.PARTNER)]
+            t = topic(account, f"Topic {n}-{i}", status=Topic.Status.SHORT_LIST, owners=people)
+            action(account, f"Action {n}-{i}", people[0], topic=t)
+            meeting(account, days=i + 3, kind=Meeting.Kind.STEERING_TEAM).attendees.set(people)
+            Notification.objects.create(user=cast["manager"], account=account, kind="k", subject_key=f"{n}-{i}",
+                                        title=f"Note {n}-{i}")
+            other = PartnerAccountFactory()
+            MembershipFactory(account=other, user=cast["manager"], role=Membership.Role.VIEWER)
+            MembershipFactory(account=account, side=Side.HOME)
+        for side in (Side.HOME, Side.PARTNER):
+            assessment = AssessmentFactory(account=account, quarter=Quarter.current() - 10 - n, side=side,
+                                           champion=cast["champion"])
+            for dimension in dimensions_of(account)[:3]:
+                RatingFactory(assessment=assessment, dimension=dimension)
+    return more
+
+
+@pytest.fixture
+def world(cast):
+    furnish(cast.account)
+    grow(cast)()
+
+
+# Each count includes the session, the user and the request's transaction (savepoints);
+# the paginated lists add one query for the total.
+LISTS = [
+    ("accounts", "manager", lambda a: api("account-list"), 7),
+    ("memberships", "admin", lambda a: api("membership-list", a), 8),
+    ("metrics", "manager", lambda a: api("metric-list", a), 9),
+    ("results", "manager", lambda a: api("result-list", a), 8),
+    ("results-by-quarter", "manager", lambda a: api("result-list", a) + f"?quarter={LAST}", 8),
+    ("dashboard", "manager", lambda a: api("dashboard-list", a), 9),
+    ("dimensions", "manager", lambda a: api("dimension-list", a), 8),
+    ("assessments", "partner_user", lambda a: api("assessment-list", a), 13),
+    ("comparison", "manager", lambda a: api("comparison-detail", a, str(LAST)), 9),
+    ("roster", "manager", lambda a: api("roster-list", a), 8),
+    ("topics", "manager", lambda a: api("topic-list", a), 9),
+    ("actions", "partner_user", lambda a: api("action-list", a), 8),
+    ("meetings", "manager", lambda a: api("meeting-list", a), 9),
+    ("notifications", "manager", lambda a: api("notification-list"), 6),
+]
+
+
+@pytest.mark.parametrize(("label", "role", "url", "pinned"), LISTS, ids=[item[0] for item in LISTS])
+def test_a_list_costs_the_same_queries_at_any_size(client, cast, world, label, role, url, pinned):
+    assert_query_count_is_constant(client, cast[role], url(cast.account), grow(cast), pinned)
