@@ -32,7 +32,7 @@ FLOOR = Page("floor (base layout, one query)", lambda t: "/bench/floor/")
 PAGES: list[Page] = [
     FLOOR,
     Page("portfolio, first page", lambda t: "/portfolio/"),
-    Page("portfolio, sorted by health", lambda t: "/portfolio/?sort=-green_share"),
+    Page("portfolio, sorted by health", lambda t: "/portfolio/?sort=green"),
     Page("dashboard, 40 quarters", lambda t: f"/accounts/{t.slug}/dashboard/"),
     Page("entry, latest quarter", lambda t: f"/accounts/{t.slug}/dashboard/{t.quarter}/"),
     Page("scorecard comparison", lambda t: f"/accounts/{t.slug}/scorecards/{t.quarter}/compare/"),
