@@ -58,7 +58,7 @@ LISTS = [
     ("metrics", "manager", lambda a: api("metric-list", a), 9),
     ("results", "manager", lambda a: api("result-list", a), 8),
     ("results-by-quarter", "manager", lambda a: api("result-list", a) + f"?quarter={LAST}", 8),
-    ("dashboard", "manager", lambda a: api("dashboard-list", a), 9),
+    ("dashboard", "manager", lambda a: api("dashboard-list", a), 10),
     ("dimensions", "manager", lambda a: api("dimension-list", a), 8),
     ("assessments", "partner_user", lambda a: api("assessment-list", a), 13),
     ("comparison", "manager", lambda a: api("comparison-detail", a, str(LAST)), 9),
