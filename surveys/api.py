@@ -10,15 +10,16 @@ answered is shown to nobody.
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, serializers
+from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from accounts.api.base import AccountScopedViewSet, QuarterField
+from accounts.models import Side
 from accounts.quarters import QUARTER_PATTERN, Quarter
 
-from . import selectors
+from . import selectors, services
 from .models import Invitation, SurveyRound
 
 
@@ -95,6 +96,28 @@ class RespondentSerializer(serializers.ModelSerializer):
         return invitation.invited_at is not None
 
 
+class RoundCreateSerializer(serializers.Serializer):
+    quarter = QuarterField(help_text="The current quarter or an earlier one.")
+    closes_on = serializers.DateField(help_text="The last day to answer; not in the past.")
+
+
+class RespondentInputSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    side = serializers.ChoiceField(choices=Side.choices, help_text="The firm the person works for.")
+    name = serializers.CharField(required=False, allow_blank=True, default="", max_length=120)
+    roster_entry = serializers.IntegerField(required=False, allow_null=True, default=None,
+                                            help_text="Their entry on the account's roster, if any.")
+
+
+class RespondentsAddSerializer(serializers.Serializer):
+    people = RespondentInputSerializer(many=True, help_text="Someone already asked is skipped; one bad address "
+                                                            "adds nobody.")
+
+    def people_to_add(self) -> list[services.RespondentInput]:
+        return [services.RespondentInput(email=p["email"], side=p["side"], name=p["name"],
+                                         roster_entry_id=p["roster_entry"]) for p in self.validated_data["people"]]
+
+
 ROUND = {
     "quarter": "2026-Q2", "status": "closed", "closes_on": "2026-06-20", "opened_at": "2026-06-01T08:00:00Z",
     "closed_at": "2026-06-21T02:00:00Z", "released": True, "min_respondents": 3,
@@ -116,14 +139,26 @@ RESPONDENT_EXAMPLE = OpenApiExample("A person asked", response_only=True, value=
 })
 
 
+DRAFT_EXAMPLE = OpenApiExample("A new round", request_only=True, value={"quarter": "2026-Q3",
+                                                                       "closes_on": "2026-09-20"})
+PEOPLE_EXAMPLE = OpenApiExample("Two people", request_only=True, value={"people": [
+    {"email": "pat@partner.example", "side": "partner", "name": "Pat Partner", "roster_entry": 5},
+    {"email": "ana@home.example", "side": "home", "name": ""},
+]})
+
+
 @extend_schema_view(
     list=extend_schema(summary="The account's survey rounds, newest first, with what may be seen of their results",
                        examples=[ROUND_EXAMPLE]),
     retrieve=extend_schema(summary="One round's results per statement, as far as anonymity allows",
                            examples=[DETAIL_EXAMPLE]),
+    create=extend_schema(summary="Draft a round for a quarter (those who run surveys)", request=RoundCreateSerializer,
+                         responses={201: RoundDetailSerializer}, examples=[DRAFT_EXAMPLE, DETAIL_EXAMPLE]),
+    destroy=extend_schema(summary="Delete a draft round (those who run surveys)"),
 )
 class SurveyRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AccountScopedViewSet):
-    """Every member reads the anonymous results; who was asked is for those who run surveys."""
+    """Every member reads the anonymous results; those who run surveys (``can_run_surveys``)
+    draft, open, close and delete rounds and see who was asked. Writes call ``surveys.services``."""
 
     model = SurveyRound
     lookup_field = "quarter"
@@ -136,6 +171,9 @@ class SurveyRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Accou
         if self.action == "respondents":
             return access.can_run_surveys
         return super().allowed(access)
+
+    def can_write(self, access):
+        return access.can_run_surveys
 
     def get_serializer_class(self):
         if self.action == "respondents":
@@ -159,12 +197,46 @@ class SurveyRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Accou
     def retrieve(self, request, account_slug, quarter):
         return Response(RoundDetailSerializer(selectors.round_results(self._round(quarter))).data)
 
-    @extend_schema(summary="Who was asked in a round (those who run surveys); never whether they answered",
-                   responses=RespondentSerializer(many=True), examples=[RESPONDENT_EXAMPLE])
-    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def _detail(self, survey: SurveyRound, status_code: int = status.HTTP_200_OK) -> Response:
+        return Response(RoundDetailSerializer(selectors.round_results(survey)).data, status=status_code)
+
+    def create(self, request, account_slug):
+        given = RoundCreateSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        survey = services.round_create(account=self.access.account, by=request.user, **given.validated_data)
+        return self._detail(survey, status.HTTP_201_CREATED)
+
+    def destroy(self, request, account_slug, quarter):
+        services.round_delete(survey=self._round(quarter), by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(summary="Open a draft round: its wording is frozen and everyone asked gets their link",
+                   request=None, responses=RoundDetailSerializer, examples=[DETAIL_EXAMPLE])
+    @action(detail=True, methods=["post"], url_path="open", url_name="open")
+    def open_round(self, request, account_slug, quarter):
+        return self._detail(services.round_open(survey=self._round(quarter), by=request.user))
+
+    @extend_schema(summary="Close an open round now: its links stop working and its results show",
+                   request=None, responses=RoundDetailSerializer, examples=[DETAIL_EXAMPLE])
+    @action(detail=True, methods=["post"], url_path="close", url_name="close")
+    def close_round(self, request, account_slug, quarter):
+        return self._detail(services.round_close(survey=self._round(quarter), by=request.user))
+
+    @extend_schema(methods=["GET"], summary="Who was asked in a round (those who run surveys); never whether they "
+                                            "answered", responses=RespondentSerializer(many=True),
+                   examples=[RESPONDENT_EXAMPLE])
+    @extend_schema(methods=["POST"], summary="Ask more people (those who run surveys); in an open round their links "
+                                             "go out at once", request=RespondentsAddSerializer,
+                   responses={201: RespondentSerializer(many=True)}, examples=[PEOPLE_EXAMPLE, RESPONDENT_EXAMPLE])
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def respondents(self, request, account_slug, quarter):
-        invitations = selectors.round_invitations(self._round(quarter))
-        return Response(RespondentSerializer(invitations, many=True).data)
+        survey = self._round(quarter)
+        if request.method == "POST":
+            given = RespondentsAddSerializer(data=request.data)
+            given.is_valid(raise_exception=True)
+            added = services.respondents_add(survey=survey, by=request.user, people=given.people_to_add())
+            return Response(RespondentSerializer(added, many=True).data, status=status.HTTP_201_CREATED)
+        return Response(RespondentSerializer(selectors.round_invitations(survey), many=True).data)
 
 
 router = SimpleRouter()

@@ -112,3 +112,52 @@ def test_rounds_of_an_account_you_do_not_belong_to_are_not_found(cast):
     script = token_client(cast["manager"])
     assert script.get(api("survey-list", cast.other_account)).status_code == 404
     assert script.get(api("survey-detail", cast.other_account, str(LAST))).status_code == 404
+
+
+# --- running a round through the API: thin calls to the same services -------------------------
+
+
+def test_a_script_drafts_a_round_asks_people_opens_and_closes_it(cast, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    script = token_client(cast["manager"])
+    created = script.post(api("survey-list", cast.account), {"quarter": str(LAST), "closes_on": "2099-01-31"},
+                          format="json")
+    assert created.status_code == 201, created.content
+    assert (created.json()["status"], created.json()["statements"]) == ("draft", [])
+    people = [{"email": f"home{n}@example.com", "side": "home", "name": f"Home {n}"} for n in range(3)]
+    added = script.post(api("survey-respondents", cast.account, str(LAST)),
+                        {"people": [*people, {"email": "HOME0@example.com", "side": "home"}]}, format="json")
+    assert added.status_code == 201 and [p["email"] for p in added.json()] == [p["email"] for p in people]
+    with django_capture_on_commit_callbacks(execute=True):
+        opened = script.post(api("survey-open", cast.account, str(LAST)))
+    assert opened.status_code == 200 and opened.json()["status"] == "open" and len(opened.json()["statements"]) == 8
+    assert sorted(m.to[0] for m in mail.outbox) == [p["email"] for p in people]
+    closed = script.post(api("survey-close", cast.account, str(LAST)))
+    assert closed.status_code == 200 and closed.json()["released"] is True
+    assert closed.json()["home_shown"] is False  # nobody answered
+
+
+@pytest.mark.parametrize(("method", "name", "quarter", "data", "says"), [
+    ("post", "survey-list", None, {"quarter": str(Quarter.current() + 1), "closes_on": "2099-01-31"},
+     "has not started yet"),
+    ("post", "survey-list", None, {"quarter": str(LAST), "closes_on": "2000-01-31"}, "cannot be in the past"),
+    ("post", "survey-open", LAST - 1, None, "Add the people to ask"),
+    ("post", "survey-close", LAST - 1, None, "never opened"),
+    ("post", "survey-respondents", LAST - 1, {"people": [{"email": "not-an-address", "side": "home"}]},
+     "valid email"),
+    ("delete", "survey-detail", LAST, None, "Only a draft round"),
+])
+def test_what_the_services_refuse_is_a_400_that_says_why(cast, two_partner_answers, method, name, quarter, data,
+                                                         says):
+    draft_round(cast.account, quarter=LAST - 1)
+    url = api(name, cast.account, str(quarter)) if quarter else api(name, cast.account)
+    response = getattr(token_client(cast["admin"]), method)(url, data, format="json")
+    assert response.status_code == 400 and says in json.dumps(response.json()), response.content
+
+
+def test_a_draft_round_is_deleted(cast):
+    draft_round(cast.account, home=1, quarter=LAST)
+    script = token_client(cast["manager"])
+    assert script.delete(api("survey-detail", cast.account, str(LAST))).status_code == 204
+    assert script.get(api("survey-detail", cast.account, str(LAST))).status_code == 404
