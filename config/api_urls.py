@@ -12,13 +12,16 @@ from accounts.api.urls import router as accounts_router
 from dashboards.api import router as dashboards_router
 from notifications.api import router as notifications_router
 from plans.api import router as plans_router
+from portfolio.api import router as portfolio_router
 from scorecards.api import router as scorecards_router
+from surveys.api import router as surveys_router
 
-ACCOUNT_ROUTERS = [account_router, dashboards_router, scorecards_router, plans_router]
+ACCOUNT_ROUTERS = [account_router, dashboards_router, scorecards_router, plans_router, surveys_router]
 
 v1 = [
     path("", include(accounts_router.urls)),
     path("", include(notifications_router.urls)),
+    path("", include(portfolio_router.urls)),
     *[path("accounts/<slug:account_slug>/", include(router.urls)) for router in ACCOUNT_ROUTERS],
 ]
 

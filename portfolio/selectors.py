@@ -481,10 +481,22 @@ def portfolio_for(user: User, query: PortfolioQuery, today: dt.date | None = Non
     )
 
 
+def portfolio_table(user: User, query: PortfolioQuery, today: dt.date | None = None) -> QuerySet[PartnerAccount]:
+    """The filtered, sorted table with health and managers, unevaluated (the API slices it);
+    ``table_rows`` turns a slice of it into rows."""
+    today = today or timezone.localdate()
+    return _with_managers(_ordered(_filtered(user, query, last_quarter(today)), query))
+
+
+def table_rows(accounts, today: dt.date | None = None) -> list[PortfolioRow]:
+    """The rows of (a slice of) ``portfolio_table``, in two queries."""
+    return _rows(accounts, today or timezone.localdate())
+
+
 def portfolio_rows(user: User, query: PortfolioQuery, today: dt.date | None = None) -> list[PortfolioRow]:
     """Every row of the filtered, sorted table (for the exports), in two queries."""
     today = today or timezone.localdate()
-    return _rows(_with_managers(_ordered(_filtered(user, query, last_quarter(today)), query)), today)
+    return table_rows(portfolio_table(user, query, today), today)
 
 
 def owner_choices(user: User) -> list[User]:

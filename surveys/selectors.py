@@ -2,8 +2,8 @@
 
 The anonymity rule — applied in :func:`_results_for_rounds` and nowhere else
 ---------------------------------------------------------------------------
-Every page, export, chart and roll-up (the portfolio's survey index, later the API)
-gets results from :func:`round_results`, :func:`survey_history` or
+Every page, export, chart, roll-up (the portfolio's survey index) and the API gets
+results from :func:`round_results`, :func:`rounds_results`, :func:`survey_history` or
 :func:`latest_survey_index`, which all go through :func:`_results_for_rounds`:
 
 * A round's results are shown once the round is **closed**. While it is open only how
@@ -251,6 +251,12 @@ def invitation_for(survey: SurveyRound, pk: int) -> Invitation:
 
 def round_results(survey: SurveyRound) -> RoundResults:
     return _results_for_rounds([survey])[survey.pk]
+
+
+def rounds_results(rounds: list[SurveyRound]) -> list[RoundResults]:
+    """The results of these rounds (e.g. a page of the API's list), in their order, in four queries."""
+    results = _results_for_rounds(rounds)
+    return [results[r.pk] for r in rounds]
 
 
 def survey_history(account: PartnerAccount, count: int = HISTORY_ROUNDS) -> list[RoundResults]:

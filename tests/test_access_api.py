@@ -9,16 +9,19 @@ from accounts.models import Membership
 from dashboards.models import MetricDefinition, MetricResult
 from plans.models import Action, Meeting, RosterEntry, Topic
 from scorecards.models import Assessment
+from surveys import services as survey_services
 
 from .access import Route, check_route, expect, matrix_cases
 from .api_helpers import LAST, api, first_dimension, first_metric, furnish
 from .factories import AssessmentFactory, MembershipFactory, UserFactory
 from .scorecards_helpers import draft
+from .surveys_helpers import draft_round
 
 JSON = {"content_type": "application/json"}
 EDITORS = {"admin": 0, "manager": 0}
 FIGURES = ("admin", "manager", "partner_champion", "partner_user")
 CHAMPIONS = ("champion", "partner_champion")
+PARTNERS_404 = {"partner_champion": 404, "partner_user": 404}
 
 
 def read(default=200, **overrides):
@@ -148,6 +151,22 @@ ROUTES = [
           data=lambda c, a: {"kind": "steering_team", "held_on": "2030-02-01", "attendees": [person_of(a)]}),
     Route("meeting-update", lambda c, a: api("meeting-detail", a, meeting_of(a)), only(EDITORS, 200),
           method="patch", data=lambda c, a: {"minutes": "Agreed."}, extra=JSON),
+    # perception surveys: everyone reads the anonymous results; who was asked is for those who run surveys
+    Route("surveys", lambda c, a: api("survey-list", a), read()),
+    Route("survey", lambda c, a: api("survey-detail", a, str(LAST)), read()),
+    Route("survey-respondents", lambda c, a: api("survey-respondents", a, str(LAST)), only(EDITORS, 200)),
+    Route("survey-respondents-add", lambda c, a: api("survey-respondents", a, str(LAST)), only(EDITORS, 201),
+          method="post", extra=JSON, data=lambda c, a: {"people": [{"email": "new@example.com", "side": "home"}]}),
+    Route("survey-create", lambda c, a: api("survey-list", a), only(EDITORS, 201), method="post", extra=JSON,
+          data=lambda c, a: {"quarter": str(LAST + 1), "closes_on": "2099-01-31"}),
+    Route("survey-open", lambda c, a: api("survey-open", a, str(LAST)), only(EDITORS, 200), method="post"),
+    Route("survey-close", lambda c, a: api("survey-close", a, str(LAST - 1)), only(EDITORS, 200), method="post"),
+    Route("survey-delete", lambda c, a: api("survey-detail", a, str(LAST)), only(EDITORS, 204), method="delete"),
+    # the portfolio: the home firm's view; partner users are told it does not exist
+    Route("portfolio", lambda c, a: api("portfolio-list"), read(200, outsider=200, **PARTNERS_404),
+          account_scoped=False),
+    Route("portfolio-filtered", lambda c, a: api("portfolio-list") + "?type=supplier&flag=any&sort=-green",
+          read(200, outsider=200, **PARTNERS_404), account_scoped=False),
     # your own notifications
     Route("notifications", lambda c, a: api("notification-list"), read(200, outsider=200), account_scoped=False),
     Route("notifications-read-all", lambda c, a: api("notification-read-all"), read(200, outsider=200),
@@ -162,6 +181,9 @@ def _world(cast):
     MembershipFactory(account=cast.other_account, role=Membership.Role.VIEWER)
     draft(cast["champion"], cast.account, 3)
     AssessmentFactory(account=cast.other_account, quarter=LAST, status="draft", submitted_at=None)
+    for account in (cast.account, cast.other_account):
+        draft_round(account, home=1, partner=1, quarter=LAST)
+        survey_services.round_open(survey=draft_round(account, home=1, quarter=LAST - 1), by=None)
 
 
 @pytest.mark.parametrize(("route", "role", "which"), matrix_cases(ROUTES))

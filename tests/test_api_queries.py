@@ -9,10 +9,18 @@ from notifications.models import Notification
 from plans.models import Meeting, Topic
 
 from .api_helpers import LAST, api, furnish
-from .factories import AssessmentFactory, MembershipFactory, PartnerAccountFactory, RatingFactory, record_figure
+from .factories import (
+    AccountHealthFactory,
+    AssessmentFactory,
+    MembershipFactory,
+    PartnerAccountFactory,
+    RatingFactory,
+    record_figure,
+)
 from .plans_helpers import action, meeting, person, topic
 from .queries import assert_query_count_is_constant
 from .scorecards_helpers import dimensions_of
+from .surveys_helpers import closed_round, draft_round
 
 COUNTER = iter(range(10_000))
 
@@ -35,6 +43,8 @@ def grow(cast):
                                         title=f"Note {n}-{i}")
             other = PartnerAccountFactory()
             MembershipFactory(account=other, user=cast["manager"], role=Membership.Role.VIEWER)
+            MembershipFactory(account=other, role=Membership.Role.ACCOUNT_MANAGER)
+            AccountHealthFactory(account=other, open_mismatches=i)
             MembershipFactory(account=account, side=Side.HOME)
         for side in (Side.HOME, Side.PARTNER):
             assessment = AssessmentFactory(account=account, quarter=Quarter.current() - 10 - n, side=side,
@@ -67,9 +77,39 @@ LISTS = [
     ("actions", "partner_user", lambda a: api("action-list", a), 8),
     ("meetings", "manager", lambda a: api("meeting-list", a), 9),
     ("notifications", "manager", lambda a: api("notification-list"), 6),
+    # the owner choices (the page's filter form), the count, the rows, their account managers
+    ("portfolio", "portfolio", lambda a: api("portfolio-list"), 8),
+    # and whether the user is on a partner side (the portfolio is not for them)
+    ("portfolio-by-owner", "manager", lambda a: api("portfolio-list") + "?sort=owner&flag=any", 9),
 ]
 
 
 @pytest.mark.parametrize(("label", "role", "url", "pinned"), LISTS, ids=[item[0] for item in LISTS])
 def test_a_list_costs_the_same_queries_at_any_size(client, cast, world, label, role, url, pinned):
     assert_query_count_is_constant(client, cast[role], url(cast.account), grow(cast), pinned)
+
+
+def more_survey_rounds(cast):
+    """Another closed round with answers from both firms, and another draft with people asked."""
+    account, quarters = cast.account, iter(range(10_000))
+
+    def more():
+        back = 2 * next(quarters) + 1
+        closed_round(account, home_answers=[[4] * 8] * 3, partner_answers=[[3] * 8] * 3,
+                     quarter=Quarter.current() - back)
+        draft_round(account, home=2, partner=2, quarter=Quarter.current() - back - 1)
+    return more
+
+
+SURVEY_LISTS = [
+    # the page of rounds, then their invitations, statements, tallies and comments (the anonymity selector)
+    ("surveys", "partner_user", lambda a: api("survey-list", a), 12),
+    ("survey-respondents", "manager", lambda a: api("survey-respondents", a, str(Quarter.current() - 1)), 8),
+]
+
+
+@pytest.mark.parametrize(("label", "role", "url", "pinned"), SURVEY_LISTS, ids=[item[0] for item in SURVEY_LISTS])
+def test_survey_lists_cost_the_same_queries_at_any_size(client, cast, label, role, url, pinned):
+    more = more_survey_rounds(cast)
+    more()
+    assert_query_count_is_constant(client, cast[role], url(cast.account), more, pinned)

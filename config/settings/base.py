@@ -289,6 +289,7 @@ SPECTACULAR_SETTINGS = {
         "MeetingKindEnum": "plans.models.Meeting.Kind",
         "MembershipRoleEnum": "accounts.models.Membership.Role",
         "RosterRoleEnum": "plans.models.RosterEntry.Role",
+        "SurveyRoundStatusEnum": "surveys.models.SurveyRound.Status",
     },
 }
 
