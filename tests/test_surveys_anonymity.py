@@ -2,6 +2,8 @@
 sees an individual's answers, and a firm's results show only once the round is closed
 and at least three of its people answered."""
 
+import datetime as dt
+
 import pytest
 from django.contrib import admin
 from django.urls import reverse
@@ -108,6 +110,21 @@ def test_nobody_can_see_who_answered_only_how_many(client, cast):
     text = client.get(reverse("surveys:respondents", args=[cast.account.slug, survey.quarter])).content.decode()
     assert "home2@example.com" in text
     assert "answered" not in text.split("home2@example.com")[1].split("</tr>")[0].lower()
+
+
+def test_the_respondents_page_does_not_tell_who_was_reminded(client, cast):
+    """Only those who have not answered get the reminder: showing it would show who answered."""
+    from surveys.services import survey_mail_send_due
+
+    survey, links = open_round(cast.account, home=3, partner=3)
+    answer(links["home2@example.com"], [5] * 8)
+    survey_mail_send_due(survey.closes_on - dt.timedelta(days=1))
+    assert survey.invitations.filter(reminded_at__isnull=False).count() == 5
+    client.force_login(cast["admin"])
+    text = client.get(reverse("surveys:respondents", args=[cast.account.slug, survey.quarter])).content.decode()
+    rows = {email: text.split(email)[1].split("</tr>")[0] for email in ("home1@example.com", "home2@example.com")}
+    assert "remind" not in text.split("<tbody>")[1].lower()
+    assert rows["home1@example.com"].replace("home1", "") == rows["home2@example.com"].replace("home2", "")
 
 
 def test_answers_cannot_be_joined_back_to_an_invitation(cast):
