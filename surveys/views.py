@@ -160,32 +160,31 @@ def respondent_remove(request: HttpRequest, slug: str, quarter: Quarter, pk: int
     return redirect("surveys:respondents", slug=slug, quarter=quarter)
 
 
-@require_POST
-@login_required
-def round_open(request: HttpRequest, slug: str, quarter: Quarter) -> HttpResponse:
+def _round_step(request: HttpRequest, slug: str, quarter: Quarter, step, done: str) -> HttpResponse:
+    """Open or close a round: the service refuses with a message, or the step is done."""
     access = _runner(request, slug)
     survey = selectors.round_for(access, quarter)
     try:
-        services.round_open(survey=survey, by=request.user)
+        step(survey=survey, by=request.user)
     except ValidationError as exc:
         messages.error(request, _errors(exc))
     else:
-        messages.success(request, f"Round {quarter} is open: each person gets their personal link by e-mail.")
+        messages.success(request, done)
     return redirect("surveys:round", slug=slug, quarter=quarter)
+
+
+@require_POST
+@login_required
+def round_open(request: HttpRequest, slug: str, quarter: Quarter) -> HttpResponse:
+    return _round_step(request, slug, quarter, services.round_open,
+                       f"Round {quarter} is open: each person gets their personal link by e-mail.")
 
 
 @require_POST
 @login_required
 def round_close(request: HttpRequest, slug: str, quarter: Quarter) -> HttpResponse:
-    access = _runner(request, slug)
-    survey = selectors.round_for(access, quarter)
-    try:
-        services.round_close(survey=survey, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, _errors(exc))
-    else:
-        messages.success(request, f"Round {quarter} is closed: its links no longer work and its results show.")
-    return redirect("surveys:round", slug=slug, quarter=quarter)
+    return _round_step(request, slug, quarter, services.round_close,
+                       f"Round {quarter} is closed: its links no longer work and its results show.")
 
 
 @require_POST
