@@ -316,3 +316,19 @@ def test_the_exports_cost_the_same_queries_for_ten_accounts_and_a_thousand(clien
         assert response.status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_every_row_has_one_cell_under_each_header_in_the_headers_order(client, cast, portfolio):
+    from portfolio.selectors import COLUMNS
+
+    html = get(client, cast["portfolio"]).content.decode()
+    header = html[html.index("<thead>"):html.index("</thead>")]
+    assert [unescape(re.sub(r"<[^>]+>|[▲▼]", "", h)).strip() for h in re.findall(r"<a [^>]*>(.*?)</a>", header)] == [
+        column.label for column in COLUMNS
+    ]
+    body = html[html.index("<tbody>"):html.index("</tbody>")]
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, flags=re.S):
+        assert len(re.findall(r"<t[hd][ >]", row)) == len(COLUMNS)
+    helix = next(r for r in re.findall(r"<tr[^>]*>(.*?)</tr>", body, flags=re.S) if "Helix" in r)
+    cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", helix, flags=re.S)
+    assert "Helix" in cells[0] and "supplier" in cells[2].lower()
