@@ -3,8 +3,6 @@ other side from ``selectors.can_see_side``; writes from ``services``."""
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -14,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.access import AccountAccess, get_account_access
+from accounts.downloads import csv_download
 from accounts.models import Side
 from accounts.quarters import Quarter
 
@@ -191,12 +190,11 @@ def release(request: HttpRequest, slug: str, quarter: Quarter) -> HttpResponse:
 @login_required
 def export_csv(request: HttpRequest, slug: str) -> HttpResponse:
     access = get_account_access(request.user, slug)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{access.account.slug}-scorecards.csv"'
-    writer = csv.writer(response)
-    writer.writerow(["quarter", "side", "dimension", "colour", "step", "comment", "what I need to do"])
-    writer.writerows(selectors.export_rows(access))
-    return response
+    return csv_download(
+        f"{access.account.slug}-scorecards.csv",
+        ["quarter", "side", "dimension", "colour", "step", "comment", "what I need to do"],
+        selectors.export_rows(access),
+    )
 
 
 @login_required

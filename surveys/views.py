@@ -4,8 +4,6 @@ page needs no login: the personal link is the only key."""
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -15,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.access import AccountAccess, get_account_access
+from accounts.downloads import csv_download
 from accounts.quarters import Quarter
 
 from . import charts, selectors, services
@@ -221,12 +220,8 @@ def round_delete(request: HttpRequest, slug: str, quarter: Quarter) -> HttpRespo
 @login_required
 def export_csv(request: HttpRequest, slug: str) -> HttpResponse:
     access = get_account_access(request.user, slug)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{access.account.slug}-surveys.csv"'
-    writer = csv.writer(response)
-    writer.writerow(selectors.EXPORT_HEADER)
-    writer.writerows(selectors.export_rows(access.account))
-    return response
+    return csv_download(f"{access.account.slug}-surveys.csv", selectors.EXPORT_HEADER,
+                        selectors.export_rows(access.account))
 
 
 # --- the public answer page ---------------------------------------------------------------

@@ -4,14 +4,13 @@ however often the job runs, retries, or runs twice at the same time."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from smtplib import SMTPException
 from unittest import mock
 
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.db import OperationalError, connection
+from django.db import OperationalError
 
 from accounts.models import Membership, Side
 from accounts.quarters import Quarter
@@ -20,6 +19,7 @@ from notifications.reminders import Reminder, ReminderKind, iso_week, register, 
 from notifications.services import reminders_due, reminders_send
 from notifications.tasks import TRANSIENT_ERRORS, send_due_reminders
 
+from .concurrency import run_at_once
 from .factories import AssessmentFactory, record_figure, with_default_metrics
 
 Q = Quarter.parse
@@ -241,30 +241,7 @@ def test_two_concurrent_runs_send_each_reminder_once(cast):
     the other hits the unique constraint and skips. A run that meets a busy database
     retries, as the Celery task does (OperationalError is transient)."""
     with_default_metrics(cast.account)
-    start = threading.Barrier(2)
-    sent, errors = [], []
-
-    def worker():
-        try:
-            start.wait()
-            for _attempt in range(50):
-                try:
-                    sent.extend(n.pk for n in reminders_send(APRIL_2))
-                    return
-                except OperationalError:
-                    threading.Event().wait(0.05)
-            errors.append("gave up")
-        except Exception as exc:  # noqa: BLE001
-            errors.append(repr(exc))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
+    sent = [n.pk for run in run_at_once(lambda: reminders_send(APRIL_2)) for n in run]
     assert len(sent) == len(set(sent)) == 3
     assert ReminderClaim.objects.count() == Notification.objects.count() == 3
     assert len(mail.outbox) == 3

@@ -3,14 +3,12 @@ run or retry; rounds close themselves after their last day; managers hear in-app
 when a round is about to close."""
 
 import datetime as dt
-import threading
 from smtplib import SMTPException
 from unittest import mock
 
 import pytest
 from django.conf import settings
 from django.core import mail
-from django.db import OperationalError, connection
 from django.utils import timezone
 
 from notifications.reminders import registered_kinds
@@ -19,6 +17,7 @@ from surveys import services
 from surveys.models import Invitation, SurveyRound
 from surveys.tasks import send_due_survey_mail, send_round_invitations
 
+from .concurrency import run_at_once
 from .surveys_helpers import answer, draft_round, open_round, people
 
 TODAY = timezone.localdate
@@ -119,30 +118,7 @@ def test_two_concurrent_runs_send_each_invitation_and_reminder_once(cast):
     services.round_open(survey=survey, by=None)
     mail.outbox.clear()  # on commit, the eager task already sent them: start again
     Invitation.objects.update(invited_at=None, token_hash=None)
-    start = threading.Barrier(2)
-    runs, errors = [], []
-
-    def worker():
-        try:
-            start.wait()
-            for _attempt in range(50):
-                try:
-                    runs.append(services.survey_mail_send_due(TODAY()))
-                    return
-                except OperationalError:
-                    threading.Event().wait(0.05)
-            errors.append("gave up")
-        except Exception as exc:  # noqa: BLE001
-            errors.append(repr(exc))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
+    runs = run_at_once(lambda: services.survey_mail_send_due(TODAY()))
     assert sum(run.invited for run in runs) == 8 and sum(run.reminded for run in runs) == 8
     assert sorted(m.to[0] for m in mail.outbox if "Reminder" not in m.subject) == sorted(
         Invitation.objects.values_list("email", flat=True))
