@@ -241,7 +241,9 @@ def test_two_concurrent_runs_send_each_reminder_once(cast):
     the other hits the unique constraint and skips. A run that meets a busy database
     retries, as the Celery task does (OperationalError is transient)."""
     with_default_metrics(cast.account)
-    sent = [n.pk for run in run_at_once(lambda: reminders_send(APRIL_2)) for n in run]
-    assert len(sent) == len(set(sent)) == 3
+    # Counted from what was sent, not from what the runs return: a retried run reports
+    # only its last attempt, while what its first attempt sent stays sent.
+    run_at_once(lambda: reminders_send(APRIL_2))
     assert ReminderClaim.objects.count() == Notification.objects.count() == 3
-    assert len(mail.outbox) == 3
+    recipients = [message.to[0] for message in mail.outbox]
+    assert len(recipients) == len(set(recipients)) == 3

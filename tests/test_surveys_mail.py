@@ -118,8 +118,14 @@ def test_two_concurrent_runs_send_each_invitation_and_reminder_once(cast):
     services.round_open(survey=survey, by=None)
     mail.outbox.clear()  # on commit, the eager task already sent them: start again
     Invitation.objects.update(invited_at=None, token_hash=None)
-    runs = run_at_once(lambda: services.survey_mail_send_due(TODAY()))
-    assert sum(run.invited for run in runs) == 8 and sum(run.reminded for run in runs) == 8
-    assert sorted(m.to[0] for m in mail.outbox if "Reminder" not in m.subject) == sorted(
-        Invitation.objects.values_list("email", flat=True))
-    assert len(mail.outbox) == 16
+    # What counts is the mail that went out: a run that meets a locked SQLite database
+    # is retried whole (as Celery retries the task), so the totals it returns cover
+    # only its last attempt, while what its first attempt sent stays sent.
+    run_at_once(lambda: services.survey_mail_send_due(TODAY()))
+    everyone = sorted(Invitation.objects.values_list("email", flat=True))
+    invited = sorted(m.to[0] for m in mail.outbox if not m.subject.startswith("[Tandem] Reminder: "))
+    reminded = sorted(m.to[0] for m in mail.outbox if m.subject.startswith("[Tandem] Reminder: "))
+    assert len(everyone) == 8
+    assert invited == everyone and reminded == everyone
+    assert not Invitation.objects.filter(invited_at=None).exists()
+    assert not Invitation.objects.filter(reminded_at=None).exists()
