@@ -88,9 +88,8 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Accoun
         return access.can_write_scorecard_for(access.side)
 
     def scoped_queryset(self):
-        queryset = selectors.visible_assessments(self.access).select_related("champion").prefetch_related(
-            "ratings__dimension"
-        )
+        # the serializer reads the ratings, for a whole page at once
+        queryset = selectors.visible_assessments(self.access).select_related("champion")
         if quarter := self.request.query_params.get("quarter"):
             try:
                 queryset = queryset.filter(quarter=Quarter.parse(quarter))

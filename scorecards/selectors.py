@@ -21,8 +21,11 @@ has submitted — but whether they have started a draft is.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
+
+from django.db.models import Avg, Count, Prefetch, Q
 
 from accounts.access import AccountAccess
 from accounts.models import PartnerAccount, Side
@@ -68,7 +71,8 @@ def quarter_states(account: PartnerAccount, quarters: list[Quarter]) -> dict[Qua
     """The state of each quarter, in two queries."""
     names = [str(q) for q in quarters]
     submitted, started = defaultdict(set), defaultdict(set)
-    for quarter, side, status in Assessment.objects.filter(account=account, quarter__in=names).values_list(
+    # unordered: Assessment's default ordering would join the account only to sort by its name
+    for quarter, side, status in Assessment.objects.filter(account=account, quarter__in=names).order_by().values_list(
         "quarter", "side", "status"
     ):
         started[quarter].add(side)
@@ -218,8 +222,6 @@ def comparison(access: AccountAccess, quarter: Quarter) -> Comparison:
 
 
 def _ratings_with_dimensions():
-    from django.db.models import Prefetch
-
     return Prefetch("ratings", queryset=Rating.objects.select_related("dimension"))
 
 
@@ -373,20 +375,22 @@ def champion_averages(account: PartnerAccount) -> ChampionAverages:
 FLAT_SCORES_QUARTERS = 4  # a year of quarterly scorecards
 
 
-def _open_quarters_many(account_ids: list[int]) -> dict[int, list[Quarter]]:
+def open_quarters_many(account_ids: list[int]) -> dict[int, list[Quarter]]:
     """Per account, the quarters whose scorecards both sides may see (both submitted, or
     released), oldest first; two queries."""
-    submitted = defaultdict(lambda: defaultdict(set))
-    for account_id, quarter, side in Assessment.objects.filter(
-        account_id__in=account_ids, status="submitted"
-    ).values_list("account_id", "quarter", "side"):
-        submitted[account_id][quarter].add(side)
     released = set(QuarterRelease.objects.filter(account_id__in=account_ids).values_list("account_id", "quarter"))
-    return {
-        account_id: sorted(q for q, sides in submitted[account_id].items()
-                           if sides >= set(SIDES) or (account_id, q) in released)
-        for account_id in account_ids
-    }
+    # One row per quarter with how many sides submitted (each side has one assessment a
+    # quarter), in calendar order (the text sorts so): no default ordering, which joins
+    # the account to sort by its name.
+    submitted = (
+        Assessment.objects.filter(account_id__in=account_ids, status="submitted").order_by("quarter")
+        .values_list("account_id", "quarter").annotate(sides=Count("side"))
+    )
+    open_quarters: dict[int, list[Quarter]] = {account_id: [] for account_id in account_ids}
+    for account_id, quarter, sides in submitted:
+        if sides == len(SIDES) or (account_id, quarter) in released:
+            open_quarters[account_id].append(quarter)
+    return open_quarters
 
 
 def scores_unchanged_for_a_year(account: PartnerAccount, *, as_of: Quarter) -> bool:
@@ -399,20 +403,25 @@ def scores_unchanged_for_a_year(account: PartnerAccount, *, as_of: Quarter) -> b
     return scores_unchanged_for_a_year_many(account_ids=[account.pk], as_of=as_of)[account.pk]
 
 
-def scores_unchanged_for_a_year_many(*, account_ids: list[int], as_of: Quarter) -> dict[int, bool]:
-    """``scores_unchanged_for_a_year`` of several accounts in three queries."""
+def scores_unchanged_for_a_year_many(
+    *, account_ids: list[int], as_of: Quarter, open_quarters: dict[int, list[Quarter]] | None = None
+) -> dict[int, bool]:
+    """``scores_unchanged_for_a_year`` of several accounts in three queries (one with their
+    ``open_quarters_many``, when the caller has them)."""
     unchanged = dict.fromkeys(account_ids, False)
     years: dict[int, list[Quarter]] = {}
-    for account_id, quarters in _open_quarters_many(account_ids).items():
-        open_quarters = [q for q in quarters if q <= as_of]
-        if not open_quarters:
+    open_quarters = open_quarters_many(account_ids) if open_quarters is None else open_quarters
+    for account_id in account_ids:
+        quarters = open_quarters[account_id]  # oldest first, each once
+        opened_by_then = quarters[:bisect_right(quarters, as_of)]
+        if not opened_by_then:
             continue
-        latest = open_quarters[-1]
+        latest = opened_by_then[-1]
         if as_of - latest >= FLAT_SCORES_QUARTERS:
             unchanged[account_id] = True
             continue
         year = quarter_range(latest - (FLAT_SCORES_QUARTERS - 1), latest)
-        if set(year) <= set(open_quarters):
+        if opened_by_then[-FLAT_SCORES_QUARTERS:] == year:  # all four open
             years[account_id] = year
     if not years:
         return unchanged
@@ -421,7 +430,9 @@ def scores_unchanged_for_a_year_many(*, account_ids: list[int], as_of: Quarter) 
         assessment__account_id__in=list(years),
         assessment__quarter__in=sorted({str(q) for year in years.values() for q in year}),
         assessment__status="submitted", colour__isnull=False,
-    ).values_list("assessment__account_id", "assessment__quarter", "assessment__side", "dimension_id", "colour"):
+    ).order_by().values_list(
+        "assessment__account_id", "assessment__quarter", "assessment__side", "dimension_id", "colour"
+    ):
         colours[(account_id, quarter)].add((side, dimension_id, colour))
     for account_id, year in years.items():
         first = colours[(account_id, year[0])]
@@ -429,19 +440,26 @@ def scores_unchanged_for_a_year_many(*, account_ids: list[int], as_of: Quarter) 
     return unchanged
 
 
-def champion_averages_many(*, account_ids: list[int]) -> dict[int, ChampionAverages]:
-    """``champion_averages`` of several accounts in three queries."""
-    from django.db.models import Avg, Q
-
-    latest_open = {account_id: quarters[-1] for account_id, quarters in _open_quarters_many(account_ids).items()
-                   if quarters}
+def champion_averages_many(
+    *, account_ids: list[int], open_quarters: dict[int, list[Quarter]] | None = None
+) -> dict[int, ChampionAverages]:
+    """``champion_averages`` of several accounts in three queries (one with their
+    ``open_quarters_many``, when the caller has them)."""
+    open_quarters = open_quarters_many(account_ids) if open_quarters is None else open_quarters
+    latest_open = {account_id: open_quarters[account_id][-1] for account_id in account_ids
+                   if open_quarters[account_id]}
     averages = defaultdict(dict)
     if latest_open:
-        in_open_quarter = Q()
+        # Accounts mostly share their latest open quarter: one condition per quarter is
+        # cheaper to build and to plan than one per account.
+        accounts_by_quarter = defaultdict(list)
         for account_id, quarter in latest_open.items():
-            in_open_quarter |= Q(assessment__account_id=account_id, assessment__quarter=str(quarter))
+            accounts_by_quarter[str(quarter)].append(account_id)
+        in_open_quarter = Q()
+        for quarter, accounts in accounts_by_quarter.items():
+            in_open_quarter |= Q(assessment__account_id__in=accounts, assessment__quarter=quarter)
         for account_id, side, average in (
-            Rating.objects.filter(in_open_quarter, assessment__status="submitted", colour__isnull=False)
+            Rating.objects.filter(in_open_quarter, assessment__status="submitted", colour__isnull=False).order_by()
             .values_list("assessment__account_id", "assessment__side").annotate(average=Avg("colour"))
             .values_list("assessment__account_id", "assessment__side", "average")
         ):
@@ -463,7 +481,22 @@ def champion_averages_many(*, account_ids: list[int]) -> dict[int, ChampionAvera
 def visible_assessments(access: AccountAccess):
     """The account's assessments this user may see, as a queryset: the blind rule
     (:func:`can_see_side`) applied to each, in three queries."""
-    rows = list(Assessment.objects.filter(account=access.account).values_list("pk", "quarter", "side"))
+    rows = list(Assessment.objects.filter(account=access.account).order_by().values_list("pk", "quarter", "side"))
     states = quarter_states(access.account, sorted({quarter for _, quarter, _ in rows}))
     visible = [pk for pk, quarter, side in rows if can_see_side(access, side, states[quarter])]
     return Assessment.objects.filter(pk__in=visible)
+
+
+def rating_rows(assessment_ids: list[int]) -> dict[int, list[dict]]:
+    """Each assessment's ratings as plain rows — ``dimension`` (its id), ``dimension_name``,
+    ``colour``, ``comment``, ``action`` — in the dimensions' order, in one query. For the
+    API's lists, where a model instance per rating cost more than all the rest."""
+    rows = defaultdict(list)
+    for assessment_id, dimension, dimension_name, colour, comment, action in (
+        Rating.objects.filter(assessment__in=assessment_ids)
+        .order_by("dimension__position", "dimension_id")
+        .values_list("assessment_id", "dimension_id", "dimension__name", "colour", "comment", "action")
+    ):
+        rows[assessment_id].append({"dimension": dimension, "dimension_name": dimension_name, "colour": colour,
+                                    "comment": comment, "action": action})
+    return rows

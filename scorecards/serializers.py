@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from accounts.api.base import ModelSerializer, QuarterField
 
+from . import selectors
 from .models import Assessment, Colour, Dimension, Rating
 
 
@@ -22,7 +23,20 @@ class RatingSerializer(ModelSerializer):
         fields = ["dimension", "dimension_name", "colour", "comment", "action"]
 
 
+class AssessmentListSerializer(serializers.ListSerializer):
+    """A page of assessments, their ratings read in one query for the whole page."""
+
+    def to_representation(self, data):
+        assessments = list(data)
+        ratings = selectors.rating_rows([assessment.pk for assessment in assessments])
+        return [self.child.as_dict(assessment, ratings.get(assessment.pk, [])) for assessment in assessments]
+
+
 class AssessmentSerializer(ModelSerializer):
+    # The declared fields describe the API (its schema; a docstring here would show in
+    # it). The dict itself is built in as_dict rather than field by field, each rating a
+    # plain row from selectors.rating_rows: DRF's walk over the nested ratings was most of
+    # an assessment list's time.
     champion = serializers.CharField(source="champion.username", read_only=True)
     ratings = RatingSerializer(many=True, read_only=True)
 
@@ -30,6 +44,22 @@ class AssessmentSerializer(ModelSerializer):
         model = Assessment
         fields = ["id", "quarter", "side", "status", "champion", "submitted_at", "updated_at", "ratings"]
         read_only_fields = fields
+        list_serializer_class = AssessmentListSerializer
+
+    def to_representation(self, assessment):
+        return self.as_dict(assessment, selectors.rating_rows([assessment.pk]).get(assessment.pk, []))
+
+    def as_dict(self, assessment: Assessment, ratings: list[dict]) -> dict:
+        return {
+            "id": assessment.pk,
+            "quarter": str(assessment.quarter),
+            "side": assessment.side,
+            "status": assessment.status,
+            "champion": assessment.champion.username,
+            "submitted_at": self.time_text(assessment.submitted_at),
+            "updated_at": self.time_text(assessment.updated_at),
+            "ratings": ratings,
+        }
 
 
 class RatingInputSerializer(serializers.Serializer):

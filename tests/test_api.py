@@ -3,14 +3,20 @@ the blind rule, what partner users may not see, owners updating their actions, a
 docs that work offline under the strict Content-Security-Policy."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from rest_framework.serializers import Serializer
 
-from accounts.models import Side
+from accounts.access import visible_accounts
+from accounts.api.serializers import AccountSerializer
+from accounts.models import Membership, PartnerAccount, Side
 from dashboards.models import MetricResult
 from notifications.models import Notification
 from plans.models import Meeting, RosterEntry
+from scorecards.models import Assessment
+from scorecards.serializers import AssessmentSerializer
 
 from .api_helpers import LAST, api, first_dimension, first_metric, furnish, token_client
 from .factories import record_figure
@@ -172,6 +178,31 @@ def test_a_submitted_assessment_is_locked(cast, plan):
         "quarter": str(LAST), "ratings": [{"dimension": first_dimension(cast.account).pk, "colour": 1}],
     }, format="json")
     assert response.status_code == 409 and "locked" in response.json()["detail"]
+
+
+def test_assessments_and_accounts_read_as_their_declared_fields_would_write_them(cast, plan):
+    """The assessment and account lists build each object as one dict, for speed: it is what
+    DRF's walk over the serializers' declared fields gives (times in the API's time zone in
+    summer and in winter, money as text, a draft's empty time and unrated dimension)."""
+    draft(cast["champion"], cast.account, [3, None], text="home")
+    summer = submit(cast["champion"], cast.account, 4, quarter=LAST.previous(), text="earlier")
+    Assessment.objects.filter(pk=summer.pk).update(updated_at=dt.datetime(2026, 7, 1, 12, tzinfo=dt.UTC))
+    PartnerAccount.objects.filter(pk=cast.account.pk).update(
+        annual_value=Decimal("12500000.5"), updated_at=dt.datetime(2026, 7, 1, 12, tzinfo=dt.UTC)
+    )
+    champion = token_client(cast["champion"])
+
+    assessments = Assessment.objects.filter(account=cast.account).order_by("-quarter", "side")
+    walked = [Serializer.to_representation(AssessmentSerializer(a), a) for a in assessments]
+    assert champion.get(api("assessment-list", cast.account)).json()["results"] == walked
+    assert champion.get(api("assessment-detail", cast.account, summer.pk)).json() == walked[1]
+
+    memberships = {m.account_id: m for m in Membership.objects.filter(user=cast["champion"])}
+    accounts = visible_accounts(cast["champion"]).order_by("name")
+    walked = [Serializer.to_representation(AccountSerializer(a, context={"memberships": memberships}), a)
+              for a in accounts]
+    assert champion.get(api("account-list")).json()["results"] == walked
+    assert walked[0]["updated_at"].endswith("+01:00") and walked[0]["annual_value"] == "12500000.50"
 
 
 # --- the plan -----------------------------------------------------------------------------

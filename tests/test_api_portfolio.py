@@ -105,3 +105,19 @@ def test_the_rows_come_in_pages(cast, portfolio):
 
 def test_the_portfolio_is_read_only(cast, portfolio):
     assert token_client(cast["admin"]).post(api("portfolio-list"), {}, format="json").status_code == 405
+
+
+def test_the_rows_follow_a_change_to_an_accounts_health(cast, portfolio):
+    assert [row["flags"] for row in rows(cast["portfolio"], "?q=tarn")] == [[]]
+    health = portfolio["tarn"].health
+    health.open_mismatches = 2
+    health.save()
+    assert [row["flags"] for row in rows(cast["portfolio"], "?q=tarn")] == [["mismatches"]]
+
+
+def test_the_page_links_name_the_host_that_was_asked(cast, portfolio, settings):
+    settings.ALLOWED_HOSTS = ["testserver", "tandem.example"]
+    client = token_client(cast["portfolio"])
+    for host in ("testserver", "tandem.example"):
+        response = client.get(api("portfolio-list") + "?limit=1", HTTP_HOST=host)
+        assert response.json()["next"].startswith(f"http://{host}/")

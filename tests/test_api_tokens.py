@@ -10,6 +10,7 @@ from django.urls import reverse
 from rest_framework.settings import api_settings
 from rest_framework.test import APIClient
 
+from accounts.api.throttling import PerUserThrottle
 from accounts.models import ApiToken
 from accounts.tokens import token_create, token_revoke
 
@@ -129,15 +130,20 @@ def test_revoking_twice_keeps_the_first_time(cast):
     assert token_revoke(token=token, by=cast["manager"]).revoked_at == first
 
 
-def test_requests_are_throttled_per_user(cast):
+def test_requests_are_throttled_per_user(cast, monkeypatch):
     cache.clear()
+    now = [3600.0 * 1000 + 50]  # fifty seconds into a minute
+    monkeypatch.setattr(PerUserThrottle, "timer", lambda self: now[0])
     rates = {**api_settings.DEFAULT_THROTTLE_RATES, "user": "3/minute"}
     with override_settings(REST_FRAMEWORK={**_rest_framework(), "DEFAULT_THROTTLE_RATES": rates}):
         script = token_client(cast["manager"])
-        statuses = [script.get(api("account-list")).status_code for _ in range(4)]
+        responses = [script.get(api("account-list")) for _ in range(4)]
+        assert [r.status_code for r in responses] == [200, 200, 200, 429]
+        assert responses[-1]["Retry-After"] == "10"  # the next minute begins in ten seconds
         other = token_client(cast["viewer"])
-        assert statuses == [200, 200, 200, 429]
         assert other.get(api("account-list")).status_code == 200, "another user has their own allowance"
+        now[0] += 10
+        assert script.get(api("account-list")).status_code == 200, "a new minute, a new allowance"
     cache.clear()
 
 

@@ -8,9 +8,13 @@ app's ``services`` — the same functions the pages call.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.functional import cached_property
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers, viewsets
 from rest_framework.settings import api_settings
@@ -50,6 +54,20 @@ class QuarterField(serializers.CharField):
 
 class ModelSerializer(serializers.ModelSerializer):
     serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping, QuarterModelField: QuarterField}
+
+    @cached_property
+    def _time_zone(self):
+        return timezone.get_current_timezone()
+
+    def time_text(self, value: datetime | None) -> str | None:
+        """A time as DRF's DateTimeField writes it (ISO 8601 in the current time zone, ``Z``
+        for UTC), for a ``to_representation`` that builds its dict by hand. The zone is
+        looked up once per serializer (a list shares one): looking it up for each value
+        was most of the cost of a page's hundreds of times."""
+        if value is None:
+            return None
+        text = value.astimezone(self._time_zone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def _as_api_error(exc: DjangoValidationError) -> exceptions.ValidationError:
