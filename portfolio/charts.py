@@ -1,4 +1,5 @@
-"""The portfolio's Plotly figures as plain dicts, drawn by static/js/charts.js."""
+"""The portfolio's Plotly figures as plain dicts, drawn by static/js/charts.js (the health
+matrix, with a point per account, is fetched on its own: see ``views.matrix``)."""
 
 from __future__ import annotations
 
@@ -28,9 +29,9 @@ def level_counts(points: list[Point]) -> list[tuple[str, int, int]]:
     ]
 
 
-def levels_figure(points: list[Point]) -> dict:
-    """Accounts per relationship level: where they are, and where they are meant to be."""
-    counts = level_counts(points)
+def levels_figure(counts: list[tuple[str, int, int]]) -> dict:
+    """Accounts per relationship level (``level_counts``): where they are, and where they
+    are meant to be."""
     labels, current, target = ([c[i] for c in counts] for i in range(3))
     bar = {"type": "bar", "x": labels, "textposition": "outside", "cliponaxis": False}
     return {
@@ -112,7 +113,7 @@ def health_matrix_figure(points: list[Point]) -> dict:
     }
 
 
-def levels_description(points: list[Point]) -> str:
+def levels_description(counts: list[tuple[str, int, int]]) -> str:
     """The level chart in words, for screen readers."""
-    parts = [f"{label}: {now} now, {aim} as target" for label, now, aim in level_counts(points)]
+    parts = [f"{label}: {now} now, {aim} as target" for label, now, aim in counts]
     return "Accounts per level. " + "; ".join(parts) + "."

@@ -27,6 +27,7 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    Window,
 )
 from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 from django.utils import timezone
@@ -39,6 +40,7 @@ from scorecards.models import Colour
 from .models import AccountHealth
 
 PAGE_SIZE = 50
+MANAGERS_SHOWN = 3  # per row on the page; the API and the exports list every one
 RULE_OF_TEN = 10
 DEFAULT_SORT = "-flags"
 
@@ -231,9 +233,14 @@ class PortfolioRow:
 
     account: PartnerAccount
     health: AccountHealth | None
-    managers: list[User]
+    managers: list[User]  # on the page, only the first few
+    managers_in_all: int
     flags: list[str]
     today: dt.date
+
+    @property
+    def more_managers(self) -> int:
+        return self.managers_in_all - len(self.managers)
 
     @property
     def level_differs(self) -> bool:
@@ -345,27 +352,31 @@ class PortfolioRow:
         return any(rule.key in self.flags for rule in FLAG_RULES if rule.complacency)
 
 
-def _with_managers(accounts: QuerySet[PartnerAccount]) -> QuerySet[PartnerAccount]:
-    managers = Prefetch(
-        "memberships",
-        queryset=Membership.objects.filter(role=Membership.Role.ACCOUNT_MANAGER).select_related("user")
-        .order_by("user__first_name", "user__last_name", "user__username"),
-        to_attr="manager_memberships",
+def _with_managers(accounts: QuerySet[PartnerAccount], shown: int | None = None) -> QuerySet[PartnerAccount]:
+    """The accounts with their health and their account managers: all of them, or the first
+    ``shown`` of each account and how many there are in all."""
+    memberships = (
+        Membership.objects.filter(role=Membership.Role.ACCOUNT_MANAGER).select_related("user")
+        .order_by("user__first_name", "user__last_name", "user__username")
     )
+    if shown is not None:
+        memberships = memberships.annotate(managers_in_all=Window(Count("pk"), partition_by=F("account_id")))[:shown]
+    managers = Prefetch("memberships", queryset=memberships, to_attr="manager_memberships")
     return accounts.select_related("health").prefetch_related(managers)
 
 
 def _rows(accounts, today: dt.date) -> list[PortfolioRow]:
-    """Rows for accounts from ``_table``: two queries, the accounts with their health and
-    their account managers."""
-    return [
-        PortfolioRow(
-            account=account, health=getattr(account, "health", None),
-            managers=[m.user for m in account.manager_memberships],
+    """Rows for accounts from ``_with_managers``: two queries, the accounts with their
+    health and their account managers."""
+    rows = []
+    for account in accounts:
+        memberships = account.manager_memberships
+        rows.append(PortfolioRow(
+            account=account, health=getattr(account, "health", None), managers=[m.user for m in memberships],
+            managers_in_all=getattr(memberships[0], "managers_in_all", len(memberships)) if memberships else 0,
             flags=[rule.key for rule in FLAG_RULES if getattr(account, f"flag_{rule.key}")], today=today,
-        )
-        for account in accounts
-    ]
+        ))
+    return rows
 
 
 # --- the charts' points and the summary -------------------------------------------------------
@@ -440,7 +451,7 @@ class Summary:
     per_flag: list[tuple[FlagRule, int]] = field(default_factory=list)
 
 
-def _summary(points: list[Point]) -> Summary:
+def summary(points: list[Point]) -> Summary:
     return Summary(
         accounts=len(points),
         flagged=sum(1 for p in points if p.flags),
@@ -449,43 +460,22 @@ def _summary(points: list[Point]) -> Summary:
     )
 
 
-# --- what the page and the exports read -------------------------------------------------------
+# --- what the page, the API and the exports read ------------------------------------------------
 
 
-@dataclass
-class Portfolio:
-    query: PortfolioQuery
-    quarter: Quarter
-    points: list[Point]
-    summary: Summary
-    rule_of_ten: RuleOfTen
-    table: QuerySet[PartnerAccount]  # filtered and ordered, with health and managers; the page slices it
-    today: dt.date
-
-    def rows(self, accounts) -> list[PortfolioRow]:
-        """The rows of a slice of ``table`` (a page)."""
-        return _rows(accounts, self.today)
+def points(user: User, query: PortfolioQuery, quarter: Quarter) -> list[Point]:
+    """Every account this user sees that matches the query, as the charts and the summary
+    need it (one query; ``portfolio.overview`` caches what is made of it)."""
+    return _points(_filtered(user, query, quarter))
 
 
-def portfolio_for(user: User, query: PortfolioQuery, today: dt.date | None = None) -> Portfolio:
-    """The portfolio this user may see, filtered and sorted as asked: the charts' points
-    and the summary now (one query), the rows when asked for (two queries), and the
-    rule of ten over every visible account (one query)."""
+def portfolio_table(user: User, query: PortfolioQuery, today: dt.date | None = None, *,
+                    managers_shown: int | None = None) -> QuerySet[PartnerAccount]:
+    """The filtered, sorted table with health and account managers (all, or the first
+    ``managers_shown`` of each), unevaluated: the page and the API slice it, and
+    ``table_rows`` turns a slice into rows."""
     today = today or timezone.localdate()
-    quarter = last_quarter(today)
-    filtered = _filtered(user, query, quarter)
-    points = _points(filtered)
-    return Portfolio(
-        query=query, quarter=quarter, points=points, summary=_summary(points), rule_of_ten=rule_of_ten(user),
-        table=_with_managers(_ordered(filtered, query)), today=today,
-    )
-
-
-def portfolio_table(user: User, query: PortfolioQuery, today: dt.date | None = None) -> QuerySet[PartnerAccount]:
-    """The filtered, sorted table with health and managers, unevaluated (the API slices it);
-    ``table_rows`` turns a slice of it into rows."""
-    today = today or timezone.localdate()
-    return _with_managers(_ordered(_filtered(user, query, last_quarter(today)), query))
+    return _with_managers(_ordered(_filtered(user, query, last_quarter(today)), query), managers_shown)
 
 
 def table_rows(accounts, today: dt.date | None = None) -> list[PortfolioRow]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -12,10 +14,11 @@ from accounts.quarters import Quarter
 from dashboards.selectors import judging_metrics, latest_statuses
 from dashboards.services import metric_trends_recompute_many
 from plans.selectors import plan_health_many
-from scorecards.selectors import champion_averages_many, scores_unchanged_for_a_year_many
+from scorecards.selectors import champion_averages_many, open_quarters_many, scores_unchanged_for_a_year_many
 from surveys.selectors import latest_survey_index_many
 
 from .models import AccountHealth
+from .overview import portfolio_changed
 
 # Accounts recomputed together by the nightly run: large enough that each query reads
 # many accounts' rows, small enough that memory stays flat however large the portfolio.
@@ -48,10 +51,13 @@ def account_health_recompute_many(*, account_ids: list[int], metrics: list | Non
     if not account_ids:
         return 0
     statuses = latest_statuses(account_ids=account_ids, metrics=metrics)
-    champions = champion_averages_many(account_ids=account_ids)
+    open_quarters = open_quarters_many(account_ids)  # read once for both scorecard roll-ups
+    champions = champion_averages_many(account_ids=account_ids, open_quarters=open_quarters)
     today = timezone.localdate()
     plans = plan_health_many(account_ids=account_ids, today=today)
-    flat_scores = scores_unchanged_for_a_year_many(account_ids=account_ids, as_of=Quarter.containing(today).previous())
+    flat_scores = scores_unchanged_for_a_year_many(
+        account_ids=account_ids, as_of=Quarter.containing(today).previous(), open_quarters=open_quarters
+    )
     surveys = latest_survey_index_many(account_ids=account_ids)
     rows = []
     for account_id in account_ids:
@@ -79,6 +85,7 @@ def account_health_recompute_many(*, account_ids: list[int], metrics: list | Non
         ))
     AccountHealth.objects.bulk_create(rows, update_conflicts=True, unique_fields=["account"],
                                       update_fields=HEALTH_FIELDS)
+    portfolio_changed()  # a bulk write sends no post_save
     return len(rows)
 
 
@@ -93,13 +100,20 @@ def accounts_recompute_all() -> int:
     count = 0
     ids = PartnerAccount.objects.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=RECOMPUTE_CHUNK)
     chunk: list[int] = []
-    for account_id in ids:
-        chunk.append(account_id)
-        if len(chunk) == RECOMPUTE_CHUNK:
+    # The run builds and drops millions of small objects; each of the garbage collector's
+    # full passes would also walk everything alive before it (Django, the app, the
+    # worker), which none of the run's garbage refers to. Frozen, they are skipped.
+    gc.freeze()
+    try:
+        for account_id in ids:
+            chunk.append(account_id)
+            if len(chunk) == RECOMPUTE_CHUNK:
+                count += _recompute(chunk)
+                chunk = []
+        if chunk:
             count += _recompute(chunk)
-            chunk = []
-    if chunk:
-        count += _recompute(chunk)
+    finally:
+        gc.unfreeze()
     return count
 
 

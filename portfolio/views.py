@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
@@ -11,17 +12,27 @@ from accounts.access import can_see_portfolio
 
 from . import charts, exports, selectors
 from .forms import PortfolioFilterForm
+from .overview import cached, overview_for
 
 
-def _filters(request: HttpRequest) -> PortfolioFilterForm:
-    """The filter form from the URL, or 404 for those the portfolio is not for."""
+def _check_access(request: HttpRequest) -> None:
     if not can_see_portfolio(request.user):
         raise Http404("No such page.")
+
+
+def _form(request: HttpRequest) -> PortfolioFilterForm:
+    """The filters from the URL."""
     return PortfolioFilterForm(request.GET, owners=selectors.owner_choices(request.user))
 
 
+def _filters(request: HttpRequest) -> PortfolioFilterForm:
+    """The filters from the URL, or 404 for those the portfolio is not for."""
+    _check_access(request)
+    return _form(request)
+
+
 class _Counted:
-    """The table's queryset with its length already known from the charts' query, so
+    """The table's queryset with its length already known from the overview, so
     paginating costs no extra COUNT."""
 
     def __init__(self, queryset, count: int):
@@ -51,26 +62,44 @@ def _headers(query: selectors.PortfolioQuery) -> list[dict]:
 @require_safe
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    form = _filters(request)
+    _check_access(request)
+    # Links on the page keep every parameter of the URL, and rows say "12 days ago": the
+    # whole query string and the day are what the rendered page depends on.
+    depends_on = ("page", str(timezone.localdate()), sorted(request.GET.lists()))
+    content = cached(request.user, depends_on, lambda: _content(request))
+    return render(request, "portfolio/portfolio.html", {"content": content})
+
+
+def _content(request: HttpRequest) -> str:
+    form = _form(request)
     query = form.query()
-    portfolio = selectors.portfolio_for(request.user, query)
-    page = Paginator(_Counted(portfolio.table, portfolio.summary.accounts), selectors.PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    quarter = selectors.last_quarter()
+    overview = overview_for(request.user, query, quarter)
+    table = selectors.portfolio_table(request.user, query, managers_shown=selectors.MANAGERS_SHOWN)
+    page = Paginator(_Counted(table, overview.accounts), selectors.PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "form": form,
         "query": query,
-        "portfolio": portfolio,
+        "quarter": quarter,
+        "overview": overview,
+        "rule_of_ten": selectors.rule_of_ten(request.user),
         "page": page,
-        "rows": portfolio.rows(page.object_list),
+        "rows": selectors.table_rows(page.object_list),
         "headers": _headers(query),
-        "columns": selectors.COLUMNS,
-        "levels_figure": charts.levels_figure(portfolio.points),
-        "levels_description": charts.levels_description(portfolio.points),
-        "matrix_figure": charts.health_matrix_figure(portfolio.points),
-        "not_plotted": len(portfolio.points) - len(charts.plottable(portfolio.points)),
+        "levels_figure": charts.levels_figure(overview.level_counts),
+        "levels_description": charts.levels_description(overview.level_counts),
     }
-    return render(request, "portfolio/portfolio.html", context)
+    return render_to_string("portfolio/_content.html", context, request)
+
+
+@require_safe
+@login_required
+def matrix(request: HttpRequest) -> HttpResponse:
+    """The health matrix of the accounts the page's filters match, as a Plotly figure: a
+    point per account, so the page fetches it on its own instead of carrying it."""
+    form = _filters(request)
+    figure = overview_for(request.user, form.query(), selectors.last_quarter()).matrix_json
+    return HttpResponse(figure, content_type="application/json")
 
 
 def _filename(extension: str) -> str:

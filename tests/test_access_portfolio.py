@@ -14,6 +14,8 @@ ROUTES = [
     Route("portfolio", lambda c, a: reverse("portfolio:index"), HOME_SIDE, account_scoped=False),
     Route("portfolio-filtered", lambda c, a: reverse("portfolio:index") + "?type=supplier&flag=any&sort=-green",
           HOME_SIDE, account_scoped=False),
+    Route("portfolio-matrix", lambda c, a: reverse("portfolio:matrix") + "?flag=any", HOME_SIDE,
+          account_scoped=False),
     Route("portfolio-csv", lambda c, a: reverse("portfolio:export_csv"), HOME_SIDE, account_scoped=False),
     Route("portfolio-xlsx", lambda c, a: reverse("portfolio:export_xlsx"), HOME_SIDE, account_scoped=False),
 ]

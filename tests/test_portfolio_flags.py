@@ -10,10 +10,12 @@ from django.urls import reverse
 from accounts.models import PartnerAccount, RelationshipLevel, Side, User
 from accounts.quarters import Quarter
 from dashboards.models import MetricDefinition
+from dashboards.selectors import RECENT_QUARTERS
 from plans.models import Meeting
 from portfolio.models import AccountHealth
-from portfolio.selectors import PortfolioQuery, last_quarter, portfolio_for
-from portfolio.services import account_health_recompute
+from portfolio.overview import overview_for
+from portfolio.selectors import PortfolioQuery, last_quarter, portfolio_rows
+from portfolio.services import account_health_recompute, account_health_recompute_many
 from scorecards.models import Dimension, QuarterRelease
 from scorecards.selectors import scores_unchanged_for_a_year
 
@@ -32,8 +34,7 @@ LAST = Quarter.current().previous()
 
 
 def flags_of(user, account) -> list[str]:
-    portfolio = portfolio_for(user, PortfolioQuery())
-    return next(row.flags for row in portfolio.rows(portfolio.table) if row.account == account)
+    return next(row.flags for row in portfolio_rows(user, PortfolioQuery()) if row.account == account)
 
 
 @pytest.fixture
@@ -88,8 +89,7 @@ def test_an_account_without_any_results_is_flagged(paula, account):
 
 def test_some_metrics_without_a_result_last_quarter_are_results_missing_too(paula, account):
     AccountHealthFactory(account=account, results_quarter=LAST, metrics_missing=3)
-    portfolio = portfolio_for(paula, PortfolioQuery())
-    row = next(r for r in portfolio.rows(portfolio.table) if r.account == account)
+    row = next(r for r in portfolio_rows(paula, PortfolioQuery()) if r.account == account)
     assert row.flags == ["results_missing"]
     assert row.flag_labels == ["Results missing for last quarter (3 metrics)"]
 
@@ -163,8 +163,7 @@ def test_the_recompute_stores_flat_scores_and_the_page_flags_them(paula, account
 
 def test_an_account_with_open_mismatches_is_flagged_but_not_complacent(paula, account):
     AccountHealthFactory(account=account, open_mismatches=2)
-    portfolio = portfolio_for(paula, PortfolioQuery())
-    row = next(r for r in portfolio.rows(portfolio.table) if r.account == account)
+    row = next(r for r in portfolio_rows(paula, PortfolioQuery()) if r.account == account)
     assert row.flags == ["mismatches"] and not row.complacent
     assert row.flag_labels == ["Open calculation mismatches (2)"]
 
@@ -184,6 +183,21 @@ def test_the_recompute_counts_mismatches_and_the_green_share_trend_of_the_latest
     assert health.metrics_missing == 12  # of the fourteen default metrics, two have results
 
 
+
+def test_the_recompute_finds_the_latest_results_however_long_ago_they_were_logged(account, other_account):
+    with_default_metrics(account)
+    with_default_metrics(other_account)
+    on_time = MetricDefinition.objects.get(account=account, name="On-time delivery")
+    long_ago = LAST - (RECENT_QUARTERS + 4)  # well before the quarters the nightly run reads first
+    record_figure(on_time, long_ago.previous(), Decimal("99.0"))
+    record_figure(on_time, long_ago, Decimal("90.0"))  # red
+    recent = MetricDefinition.objects.get(account=other_account, name="On-time delivery")
+    record_figure(recent, LAST, Decimal("99.0"))
+    account_health_recompute_many(account_ids=[account.pk, other_account.pk])
+    stale, fresh = (AccountHealth.objects.get(account=a) for a in (account, other_account))
+    assert (stale.results_quarter, stale.green_share, stale.previous_green_share) == (long_ago, 0.0, 1.0)
+    assert (fresh.results_quarter, fresh.green_share) == (LAST, 1.0)
+
 # --- all flags together, and the rule of ten ------------------------------------------------
 
 
@@ -192,12 +206,12 @@ def test_flags_add_up_and_the_most_flagged_account_comes_first(paula, account, o
     AccountHealthFactory(account=account, open_mismatches=1)
     AccountHealthFactory(account=other_account, open_mismatches=3, results_quarter=LAST - 2,
                          last_review_meeting_on=None, scores_unchanged_for_a_year=True)
-    portfolio = portfolio_for(paula, PortfolioQuery())
-    rows = portfolio.rows(portfolio.table)
+    rows = portfolio_rows(paula, PortfolioQuery())
     assert rows[0].account == other_account
     assert rows[0].flags == ["no_review", "results_missing", "scores_flat", "mismatches"]
     assert [row.account for row in rows[1:]] == [account, PartnerAccount.objects.get(slug="tarn")]
-    assert portfolio.summary.flagged == 2 and portfolio.summary.complacent == 1
+    summary = overview_for(paula, PortfolioQuery(), last_quarter()).summary
+    assert summary.flagged == 2 and summary.complacent == 1
 
 
 def test_flags_look_at_the_quarter_that_ended_last():
@@ -243,10 +257,9 @@ def test_the_demo_portfolio_shows_every_kind_of_flag_and_healthy_accounts_too(db
     plans_demo.seed_plans(accounts)
     accounts_recompute_all()
     paula = User.objects.get(username="paula")
-    portfolio = portfolio_for(paula, PortfolioQuery())
-    flags = {row.account.slug: row.flags for row in portfolio.rows(portfolio.table)}
+    flags = {row.account.slug: row.flags for row in portfolio_rows(paula, PortfolioQuery())}
     assert flags["corvane-logistics"] == ["no_review", "scores_flat", "mismatches"]  # gone quiet
     assert flags["baltic-rail"] == ["results_missing"]  # logging late
     assert "results_missing" in flags["brightwater-polymers"]  # three metrics still to log
     assert flags["meridian-health"] == []
-    assert 0 < portfolio.summary.flagged < len(accounts)
+    assert 0 < overview_for(paula, PortfolioQuery(), last_quarter()).summary.flagged < len(accounts)

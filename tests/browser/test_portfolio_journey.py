@@ -65,11 +65,11 @@ def test_paula_filters_to_flagged_strategic_suppliers_and_takes_them_away_in_exc
     assert row["Flags"] == "No review meeting last quarter; Open calculation mismatches (2)"
 
     # Back on the page, a click on Corvane's bubble in the health matrix opens the account.
-    bubble = page.locator("[data-figure='matrix-figure'] .scatterlayer .point").first
-    page.locator("[data-figure='matrix-figure']").scroll_into_view_if_needed()
+    bubble = page.locator("[data-figure-url^='/portfolio/matrix.json'] .scatterlayer .point").first
+    page.locator("[data-figure-url^='/portfolio/matrix.json']").scroll_into_view_if_needed()
     box = bubble.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     page.mouse.move(x, y)  # Plotly picks the point under the pointer on hover ...
-    page.wait_for_selector("[data-figure='matrix-figure'] .hoverlayer .hovertext")
+    page.wait_for_selector("[data-figure-url^='/portfolio/matrix.json'] .hoverlayer .hovertext")
     page.mouse.click(x, y)  # ... and a click on it follows the link
     page.wait_for_url("**/accounts/corvane-logistics/")

@@ -1,0 +1,103 @@
+"""The portfolio page's costly parts, kept in the cache between changes: the overview of
+every matching account (the summary counts, the accounts per level and the health
+matrix) and the rendered table.
+
+At a thousand accounts, reading every matching account and writing fifty rows of fifteen
+cells cost several times the rest of the page. Both change only when an account, a
+membership, a person's name or a health roll-up does. Each such change replaces the
+portfolio's version token (``portfolio_changed``), and with it everything cached here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+from uuid import uuid4
+
+from django.core.cache import cache
+from django.db import transaction
+
+from accounts.models import User
+from accounts.quarters import Quarter
+
+from . import charts, selectors
+
+VERSION_KEY = "portfolio:version"
+TIMEOUT = 24 * 60 * 60  # a day: the token changes with the data, this only bounds forgotten entries
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Overview:
+    summary: selectors.Summary
+    level_counts: list[tuple[str, int, int]]  # per level: its name, accounts at it, accounts aiming for it
+    plotted: int  # accounts in the health matrix
+    matrix_json: str  # the health matrix figure, serialized once for every request that draws it
+
+    @property
+    def accounts(self) -> int:
+        return self.summary.accounts
+
+    @property
+    def not_plotted(self) -> int:
+        return self.accounts - self.plotted
+
+
+def portfolio_changed(**kwargs) -> None:
+    """Forget everything cached here: now, and once more when the change commits (a page
+    computed meanwhile, from the data before the change, would otherwise stay cached
+    under the new token). Also a signal receiver, hence ``**kwargs``."""
+    _replace_version()
+    transaction.on_commit(_replace_version)
+
+
+def user_changed(sender, update_fields=None, **kwargs) -> None:
+    """A person's name shows in the table; signing in (which saves only ``last_login``) changes nothing shown."""
+    if update_fields is None or set(update_fields) != {"last_login"}:
+        portfolio_changed()
+
+
+def _replace_version() -> None:
+    cache.set(VERSION_KEY, uuid4().hex, timeout=None)
+
+
+def _version() -> str:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, uuid4().hex, timeout=None)  # another process may have set one first
+        version = cache.get(VERSION_KEY)
+    return version
+
+
+def cached(user: User, depends_on: tuple, compute: Callable[[], T]) -> T:
+    """``compute()`` for this user's view of the portfolio, from the cache while the
+    portfolio has not changed. ``depends_on`` names everything else the result depends
+    on (filters, sort, page, date)."""
+    # Everyone who sees every account shares one entry; others see their own accounts.
+    scope = "all" if user.sees_every_account else f"user-{user.pk}"
+    digest = hashlib.sha256(repr(depends_on).encode()).hexdigest()[:32]
+    key = f"portfolio:{_version()}:{scope}:{digest}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, TIMEOUT)
+    return value
+
+
+def overview_for(user: User, query: selectors.PortfolioQuery, quarter: Quarter) -> Overview:
+    """The overview of the accounts this user sees that match the query (the sort
+    changes nothing in it): from the cache, or computed in one query over all of them."""
+    filters = (query.search, query.kind, query.level, query.flag, query.owner)
+    return cached(user, ("overview", str(quarter), filters), lambda: _overview(user, query, quarter))
+
+
+def _overview(user: User, query: selectors.PortfolioQuery, quarter: Quarter) -> Overview:
+    points = selectors.points(user, query, quarter)
+    return Overview(
+        summary=selectors.summary(points), level_counts=charts.level_counts(points),
+        plotted=len(charts.plottable(points)),
+        matrix_json=json.dumps(charts.health_matrix_figure(points), separators=(",", ":")),
+    )
