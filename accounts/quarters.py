@@ -129,7 +129,7 @@ class QuarterConverter:
 
 # Quarters are immutable and a database holds a few hundred distinct ones, so a page that
 # reads thousands of rows shares them instead of parsing each row's text again.
-_parse_stored = lru_cache(maxsize=4096)(Quarter.parse)
+parse_stored_quarter = lru_cache(maxsize=4096)(Quarter.parse)
 
 
 class QuarterField(models.CharField):
@@ -147,7 +147,7 @@ class QuarterField(models.CharField):
         return name, path, args, kwargs
 
     def from_db_value(self, value, expression, connection):
-        return None if value is None else _parse_stored(value)
+        return None if value is None else parse_stored_quarter(value)
 
     def to_python(self, value):
         if value is None or isinstance(value, Quarter):

@@ -7,7 +7,9 @@ firm's own figure side by side; the metric's data owner decides whose figure cou
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from decimal import Decimal
+from operator import attrgetter
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -174,12 +176,10 @@ class MetricDefinition(models.Model):
         """The goal in force in ``quarter``. Quarters before the first stated goal are
         judged against that first goal. Reads ``goals`` prefetched in order."""
         goals = self._goals_in_order()
-        held = None
-        for goal in goals:
-            if goal.effective_from > quarter:
-                break
-            held = goal
-        return held or (goals[0] if goals else None)
+        if not goals:
+            return None
+        in_force = bisect_right(goals, quarter, key=attrgetter("effective_from"))  # goals in force by then
+        return goals[in_force - 1] if in_force else goals[0]
 
     def remember_goals(self, goals: list[MetricGoal]) -> None:
         """Give the metric its goals, read in one query for many metrics: prefetching builds

@@ -7,11 +7,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import chain
 
-from django.db.models import Max, Prefetch
+from django.db.models import Case, FloatField, Max, Prefetch, When
+from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404
 
+from accounts.links import LinkPattern
 from accounts.models import PartnerAccount, Side
-from accounts.quarters import Quarter
+from accounts.quarters import Quarter, parse_stored_quarter
 
 from .models import Direction, MetricDefinition, MetricGoal, MetricResult, MetricTrend, Status, judge
 
@@ -58,16 +60,20 @@ def _results_by_metric(metrics: list[MetricDefinition], **filters) -> dict[int, 
     return results
 
 
-def _figures_by_metric(metrics: list[MetricDefinition]) -> dict[int, dict[Quarter, Decimal | None]]:
-    """Every quarter's result of each metric — the data owner's figure — as a plain value.
-    The charts show every quarter, and at forty quarters building a model object per
-    figure cost more than the rest of the page (bench/results.md)."""
-    owners = {m.pk: m.data_owner for m in metrics}
-    figures: dict[int, dict[Quarter, Decimal | None]] = {m.pk: {} for m in metrics}
+def _figures_by_metric(metrics: list[MetricDefinition]) -> dict[int, dict[Quarter, float | None]]:
+    """Every quarter's result of each metric — the data owner's figure — as a plain float,
+    chosen and cast in the database. The charts show every quarter: at forty quarters a
+    model object per figure cost more than the rest of the page (bench/results.md), and
+    a Decimal per figure (both firms') still about 2 ms; the charts and the trend draw
+    floats, and the history is judged in floats (:func:`_status_of_figure`)."""
+    figures: dict[int, dict[Quarter, float | None]] = {m.pk: {} for m in metrics}
+    home_owned = [m.pk for m in metrics if m.data_owner == Side.HOME]
+    figure = Case(When(metric_id__in=home_owned, then=Cast("home_value", FloatField())),
+                  default=Cast("partner_value", FloatField()))
     # Unordered: the default ordering would join the metric to sort by its position.
-    rows = MetricResult.objects.filter(metric__in=list(owners)).order_by()
-    for metric_id, quarter, home, partner in rows.values_list("metric_id", "quarter", "home_value", "partner_value"):
-        figures[metric_id][quarter] = home if owners[metric_id] == Side.HOME else partner
+    rows = MetricResult.objects.filter(metric__in=list(figures)).order_by()
+    for metric_id, quarter, value in rows.values_list("metric_id", "quarter", figure):
+        figures[metric_id][quarter] = value
     return figures
 
 
@@ -82,7 +88,18 @@ def status_of_value(metric: MetricDefinition, value: Decimal | None, quarter: Qu
     return judge(value, direction=metric.direction, goal=goal.goal, warning=goal.warning_threshold)
 
 
-def linear_trend(points: list[tuple[int, Decimal]]) -> tuple[float, float] | None:
+def _status_of_figure(metric: MetricDefinition, value: float, quarter: Quarter) -> Status | None:
+    """:func:`status_of_value` for a figure read as a float, against the goal's floats (a
+    float and a Decimal compare exactly: 0.1 would miss a goal of Decimal("0.1")). Figures
+    and goals have at most four decimals, so below a hundred billion their nearest floats
+    keep their order and equality: the same status (as ``services._green_judge``)."""
+    goal = metric.goal_for(quarter)
+    if goal is None:
+        return None
+    return judge(value, direction=metric.direction, goal=float(goal.goal), warning=float(goal.warning_threshold))
+
+
+def linear_trend(points: list[tuple[int, float]]) -> tuple[float, float] | None:
     """Least-squares slope and intercept of (x, y) points, or None with fewer than two."""
     if len(points) < 2:
         return None
@@ -111,7 +128,9 @@ class MetricRow:
     out_since: Quarter | None = None
     trend: tuple[float, float] | None = None
     stored_trend: MetricTrend | None = None  # computed in the background (dashboards.tasks)
-    history: list[tuple[Quarter, Decimal, Status | None]] = field(default_factory=list)
+    history: list[tuple[Quarter, float, Status | None]] = field(default_factory=list)
+    url: str = ""  # the metric's page: one link pattern for all the rows (accounts.links)
+
 
     @property
     def left_green_this_quarter(self) -> bool:
@@ -141,7 +160,7 @@ def _by_quarter(item: tuple[Quarter, object]) -> int:
 
 
 def _metric_row(
-    metric: MetricDefinition, results: dict[Quarter, MetricResult], figures: dict[Quarter, Decimal | None],
+    metric: MetricDefinition, results: dict[Quarter, MetricResult], figures: dict[Quarter, float | None],
     quarter: Quarter, *, with_trends: bool = False,
 ) -> MetricRow:
     """``results`` holds the chosen and the previous quarter's results; ``figures`` every quarter's value."""
@@ -153,7 +172,7 @@ def _metric_row(
     row.previous_result = results.get(quarter.previous())
     row.previous_status = status_of(metric, row.previous_result, quarter.previous())
     row.history = [
-        (q, value, status_of_value(metric, value, q)) for q, value in sorted(figures.items(), key=_by_quarter)
+        (q, value, _status_of_figure(metric, value, q)) for q, value in sorted(figures.items(), key=_by_quarter)
         if value is not None and q.index <= quarter.index
     ]
     if row.status not in (None, Status.GREEN):
@@ -205,8 +224,11 @@ def dashboard_for(*, account: PartnerAccount, quarter: Quarter | None) -> Dashbo
     quarter = quarter or default_quarter(quarters)
     # Whole results (both firms' figures, for mismatches) only for the quarters on show.
     results = _results_by_metric(metrics, quarter__in=[str(quarter), str(quarter.previous())])
+    metric_page = LinkPattern("dashboards:metric", account.slug)
     rows = [_metric_row(metric, results[metric.pk], figures[metric.pk], quarter, with_trends=True)
             for metric in metrics]
+    for row in rows:
+        row.url = metric_page(row.metric.pk)
     return Dashboard(account=account, quarter=quarter, quarters_with_results=quarters, rows=rows)
 
 
@@ -276,19 +298,40 @@ class LatestStatuses:
     mismatches: int = 0  # calculation mismatches that quarter
 
 
+# How many quarters back the nightly run looks first: the trend needs the last four and
+# the streak, which rarely runs longer, and nearly every account logged a result within
+# two years. The whole history is read only where the recent quarters do not answer.
+RECENT_QUARTERS = 8
+
+
+def latest_result_quarters(account_ids: list[int]) -> dict[int, Quarter]:
+    """The latest quarter with a result of an active metric, per account that has one."""
+    results = MetricResult.objects.filter(metric__retired_at__isnull=True).order_by()
+
+    def latest_of(queryset) -> dict[int, Quarter]:
+        return {account_id: parse_stored_quarter(str(quarter)) for account_id, quarter in queryset.values_list(
+            "metric__account_id").annotate(latest=Max("quarter")).values_list("metric__account_id", "latest")}
+
+    # A result in the recent quarters is later than any before them: only accounts with
+    # none need their whole history read.
+    latest = latest_of(results.filter(metric__account_id__in=account_ids,
+                                      quarter__gte=Quarter.current() - RECENT_QUARTERS))
+    quiet = [account_id for account_id in account_ids if account_id not in latest]
+    if quiet:
+        latest.update(latest_of(results.filter(metric__account_id__in=quiet)))
+    return latest
+
+
 def latest_statuses(
     *, account_ids: list[int], metrics: list[MetricDefinition] | None = None
 ) -> dict[int, LatestStatuses]:
     """``LatestStatuses`` of several accounts in four queries (two with their ``metrics``
-    from ``judging_metrics``), reading only the latest two quarters' results."""
-    latest = dict(
-        MetricResult.objects.filter(metric__account_id__in=account_ids, metric__retired_at__isnull=True).order_by()
-        .values_list("metric__account_id").annotate(latest=Max("quarter")).values_list("metric__account_id", "latest")
-    )
+    from ``judging_metrics``; one more when an account logged nothing in the recent
+    quarters), reading only the latest two quarters' results."""
     statuses = {account_id: LatestStatuses() for account_id in account_ids}
+    latest = latest_result_quarters(account_ids)
     if not latest:
         return statuses
-    latest = {account_id: Quarter.parse(str(q)) for account_id, q in latest.items()}
     metrics = {m.pk: m for m in (judging_metrics(list(latest)) if metrics is None else metrics)}
     now: dict[int, list[Status]] = {account_id: [] for account_id in latest}
     before: dict[int, list[Status]] = {account_id: [] for account_id in latest}

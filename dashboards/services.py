@@ -4,23 +4,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import groupby
+from operator import itemgetter
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import CharField, FloatField, Max
+from django.db.models import Case, F, FloatField, Max, When
 from django.db.models.functions import Cast
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from accounts.background import enqueue_debounced
 from accounts.models import PartnerAccount, Side, User
-from accounts.quarters import Quarter
+from accounts.quarters import Quarter, parse_stored_quarter
 from accounts.signals import account_figures_changed
 
 from .defaults import DEFAULT_METRICS
 from .models import BEGINNING, Direction, MetricDefinition, MetricGoal, MetricResult, MetricTrend
-from .selectors import judging_metrics
-from .trends import trend_facts
+from .selectors import RECENT_QUARTERS, judging_metrics
+from .trends import TrendFacts, trend_facts
 
 DEFINITION_FIELDS = (
     "name", "category", "unit", "direction", "mismatch_tolerance", "calculation_basis", "data_owner",
@@ -300,49 +302,82 @@ def metric_trends_recompute(*, account_id: int) -> int:
 @transaction.atomic
 def metric_trends_recompute_many(*, account_ids: list[int], metrics: list[MetricDefinition] | None = None) -> int:
     """``metric_trends_recompute`` for several accounts at once (``metrics``: theirs, from
-    ``selectors.judging_metrics``, when the caller has them), in five queries however
-    many: the nightly run over a thousand accounts reads each result row once and writes
-    the trends in bulk (bench/results.md times it against a plain read of every row)."""
-    metrics = judging_metrics(account_ids) if metrics is None else metrics
-    owners = {m.pk: m.data_owner for m in metrics}
-    values: dict[int, list[tuple[Quarter, float]]] = {m.pk: [] for m in metrics}
-    # Figures as floats and quarters as text, converted in the database: the trend maths
-    # works in floats, and a Decimal and a Quarter built per row would double the cost.
-    # Figures as floats and quarters as text, converted in the database and read with a
-    # plain cursor: the trend maths works in floats, and the ORM's per-value converters
-    # cost more than the maths (bench/results.md times this against a raw read). Unordered:
-    # the default ordering joins the metric and sorts every row.
-    rows = MetricResult.objects.filter(
-        metric__account_id__in=account_ids, metric__retired_at__isnull=True
-    ).order_by().values_list(
-        "metric_id", Cast("quarter", CharField()), Cast("home_value", FloatField()), Cast("partner_value", FloatField())
+    ``selectors.judging_metrics``, when the caller has them), in five or six queries
+    however many: the nightly run over a thousand accounts reads the recent results (the
+    whole history only where the trend needs it) and writes the trends in bulk
+    (bench/results.md times it against a plain read of every row)."""
+    metrics = {m.pk: m for m in (judging_metrics(account_ids) if metrics is None else metrics)}
+    results = MetricResult.objects.filter(metric__account_id__in=account_ids, metric__retired_at__isnull=True)
+    since = Quarter.current() - RECENT_QUARTERS
+    facts = _trend_facts(metrics, results.filter(quarter__gte=since))
+    # Facts that depend on an earlier quarter (a long streak), and metrics whose results
+    # all predate ``since``, are computed again from the whole history.
+    unsure = [pk for pk in metrics if pk not in facts or facts[pk].reaches_back_to() < since]
+    if unsure:
+        facts.update(_trend_facts(metrics, results.filter(metric_id__in=unsure)))
+    computed_at = MetricTrend._meta.get_field("computed_at").get_db_prep_save(timezone.now(), connection)
+    trends = [
+        (metric_id, str(f.quarter), f.quarters_used, f.moving_average, f.in_green, f.streak, f.slope,
+         None if f.forecast_quarter is None else str(f.forecast_quarter), f.forecast, f.quarters_until_out,
+         computed_at)
+        for metric_id, f in facts.items()
+    ]
+    # Replacing them all also drops the trends of retired metrics and of metrics whose
+    # results were deleted.
+    MetricTrend.objects.filter(metric__in=MetricDefinition.objects.filter(account_id__in=account_ids)).delete()
+    _insert_rows(MetricTrend, TREND_COLUMNS, trends)
+    return len(trends)
+
+
+TREND_COLUMNS = ["metric", "quarter", "quarters_used", "moving_average", "in_green", "streak", "slope",
+                 "forecast_quarter", "forecast", "quarters_until_out", "computed_at"]
+
+
+def _insert_rows(model, fields: list[str], rows: list[tuple]) -> None:
+    """INSERT ``rows`` (values in the order of ``fields``, as the database takes them) in
+    a few multi-row statements. ``bulk_create`` would prepare each value through its
+    field, which cost the nightly run more time than the trend maths at a thousand
+    accounts; the caller passes plain numbers, text and None, and prepares the rest once."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
+    row_sql = f"({', '.join(['%s'] * len(fields))})"
+    per_statement = min(1000, (connection.features.max_query_params or 10_000) // len(fields))
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_statement):
+            batch = rows[start:start + per_statement]
+            cursor.execute(
+                f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES {', '.join([row_sql] * len(batch))}",
+                [value for row in batch for value in row],
+            )
+
+
+def _trend_facts(metrics: dict[int, MetricDefinition], results) -> dict[int, TrendFacts]:
+    """The trend facts of each of ``metrics`` with a figure among ``results``."""
+    return {
+        metric_id: trend_facts(history, is_green=_green_judge(metrics[metric_id]),
+                               higher_is_better=metrics[metric_id].direction == Direction.HIGHER)
+        for metric_id, history in _figures(results)
+    }
+
+
+def _figures(results):
+    """The data owner's figures among ``results``: for each metric with any, its id and
+    its (quarter, figure) pairs. One metric's at a time: the nightly run keeps few objects
+    alive, which spares Python's garbage collector."""
+    # Chosen and converted to floats in the database, and read with a plain cursor: the
+    # trend maths works in floats, and the ORM's per-value converters cost more than the
+    # maths (bench/results.md times this against a raw read).
+    figure = Case(When(metric__data_owner=Side.HOME, then=F("home_value")), default=F("partner_value"))
+    rows = results.annotate(figure=figure).filter(figure__isnull=False).order_by("metric_id").values_list(
+        "metric_id", "quarter", Cast("figure", FloatField())
     )
-    quarters: dict[str, Quarter] = {}
     sql, params = rows.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        while batch := cursor.fetchmany(5000):
-            for metric_id, text, home, partner in batch:
-                value = home if owners[metric_id] == Side.HOME else partner
-                if value is not None:
-                    quarter = quarters.get(text) or quarters.setdefault(text, Quarter.parse(text))
-                    values[metric_id].append((quarter, value))
-    trends = []
-    for metric in metrics:
-        facts = trend_facts(values[metric.pk], is_green=_green_judge(metric),
-                            higher_is_better=metric.direction == Direction.HIGHER)
-        if facts is not None:
-            trends.append(MetricTrend(
-                metric=metric, quarter=facts.quarter, quarters_used=facts.quarters_used,
-                moving_average=facts.moving_average, in_green=facts.in_green, streak=facts.streak,
-                slope=facts.slope, forecast_quarter=facts.forecast_quarter, forecast=facts.forecast,
-                quarters_until_out=facts.quarters_until_out,
-            ))
-    # Replacing them all also drops the trends of retired metrics and of metrics whose
-    # results were deleted.
-    MetricTrend.objects.filter(metric__account_id__in=account_ids).delete()
-    MetricTrend.objects.bulk_create(trends, batch_size=1000)
-    return len(trends)
+        for metric_id, group in groupby(cursor.fetchall(), key=itemgetter(0)):
+            yield metric_id, [(parse_stored_quarter(quarter), value) for _, quarter, value in group]
 
 
 def _green_judge(metric: MetricDefinition):

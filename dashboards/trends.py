@@ -33,7 +33,7 @@ def least_squares(points: list[tuple[float, float]]) -> tuple[float, float] | No
     return slope, mean_y - slope * mean_x
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TrendFacts:
     quarter: Quarter  # the latest quarter with a result: what the facts are "as of"
     quarters_used: int
@@ -45,6 +45,11 @@ class TrendFacts:
     forecast_quarter: Quarter | None = None
     forecast: float | None = None
     quarters_until_out: int | None = None  # while green and declining: quarters until the line leaves
+
+    def reaches_back_to(self) -> Quarter:
+        """The oldest quarter these facts depend on: the window's first, or the one before
+        the streak (its result, or the lack of one, ended the streak)."""
+        return self.quarter - max(WINDOW - 1, self.streak)
 
 
 def _quarter_index(item: tuple[Quarter, float]) -> int:
@@ -69,12 +74,12 @@ def trend_facts(
 
     in_green = is_green(latest, history[-1][1])
     streak = 0
-    expected = latest
+    expected = latest.index
     for quarter, value in reversed(history):
-        if quarter != expected or is_green(quarter, value) != in_green:
+        if quarter.index != expected or is_green(quarter, value) != in_green:
             break
         streak += 1
-        expected = quarter.previous()
+        expected -= 1
 
     facts = dict(quarter=latest, quarters_used=len(window), moving_average=moving_average,
                  in_green=in_green, streak=streak)

@@ -158,3 +158,28 @@ def test_a_metric_that_stays_out_of_the_green_zone_says_since_when(db):
     assert (row.status, row.out_since, row.left_green_this_quarter) == (Status.RED, Q("2025-Q4"), False)
     row = next(r for r in dashboard_for(account=account, quarter=Q("2025-Q4")).spotlight)
     assert (row.status, row.left_green_this_quarter) == (Status.YELLOW, True)
+
+
+@pytest.mark.parametrize(("name", "goal", "warning", "figures"), [
+    ("On-time delivery", "0.3", "0.1", [("0.3", Status.GREEN), ("0.2999", Status.YELLOW), ("0.1", Status.YELLOW),
+                                        ("0.0999", Status.RED)]),
+    ("Order lead time", "0.3", "0.7", [("0.3", Status.GREEN), ("0.3001", Status.YELLOW), ("0.7", Status.YELLOW),
+                                       ("0.7001", Status.RED)]),
+])
+def test_the_charts_judge_figures_on_the_goal_and_on_the_threshold_as_the_quarter_itself(db, name, goal, warning,
+                                                                                         figures):
+    """The charts read every quarter's figure as a float; figures like 0.3, which no float
+    holds exactly, still meet a goal of 0.3, whichever way is better."""
+    account = with_default_metrics(PartnerAccount.objects.create(name="A", slug="a", kind="customer"))
+    metric = account.metrics.get(name=name)
+    services.metric_goal_set(metric=metric, by=None, effective_from=Q("2025-Q1"), goal=D(goal),
+                             warning_threshold=D(warning))
+    quarters = [Q("2025-Q1") + n for n in range(len(figures))]
+    for quarter, (value, _) in zip(quarters, figures, strict=True):
+        record_figure(metric, quarter, D(value))
+
+    def row(quarter):
+        return next(r for r in dashboard_for(account=account, quarter=quarter).rows if r.metric == metric)
+
+    assert [status for _, _, status in row(quarters[-1]).history] == [status for _, status in figures]
+    assert [row(quarter).status for quarter in quarters] == [status for _, status in figures]

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from accounts.quarters import Quarter
 from dashboards.models import MetricTrend
-from dashboards.services import metric_goal_set, metric_trends_recompute
+from dashboards.services import RECENT_QUARTERS, metric_goal_set, metric_trends_recompute
 from dashboards.trends import least_squares, trend_facts
 
 from .factories import record_figure, with_default_metrics
@@ -121,6 +121,24 @@ def test_recompute_stores_the_trend_judged_against_the_goal_of_each_quarter(cast
     assert (trend.in_green, trend.streak) == (False, 1)
     assert trend.forecast == pytest.approx(96.5)  # line 98.9 − 0.6x, one quarter on (x = 4)
     assert trend.quarters_until_out is None
+
+
+def test_recompute_counts_a_streak_longer_than_the_recent_quarters_it_reads(cast, on_time):
+    last = Quarter.current().previous()
+    for back in range(RECENT_QUARTERS + 4):  # three years in the Green Zone
+        record_figure(on_time, last - back, 98, by=cast["manager"])
+    metric_trends_recompute(account_id=cast.account.pk)
+    trend = MetricTrend.objects.get(metric=on_time)
+    assert (trend.quarter, trend.in_green, trend.streak) == (last, True, RECENT_QUARTERS + 4)
+
+
+def test_recompute_of_a_metric_whose_results_are_years_old(cast, on_time):
+    for quarter, value in [("2015-Q1", 90), ("2015-Q2", 92), ("2015-Q3", 91), ("2015-Q4", 95)]:
+        record_figure(on_time, quarter, value, by=cast["manager"])
+    metric_trends_recompute(account_id=cast.account.pk)
+    trend = MetricTrend.objects.get(metric=on_time)
+    assert (trend.quarter, trend.quarters_used, trend.streak, trend.in_green) == (Q("2015-Q4"), 4, 1, True)
+    assert trend.slope == pytest.approx(1.4)
 
 
 def test_dashboard_shows_the_stored_trend_and_forecast(client, cast, on_time):

@@ -3,10 +3,11 @@ import json
 from django import template
 from django.core.serializers.json import DjangoJSONEncoder
 from django.template.defaultfilters import pluralize
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from ..forms import plain
+from ..models import Direction
 
 register = template.Library()
 
@@ -54,6 +55,27 @@ def status_badge(status) -> str:
 
 
 @register.simple_tag
+def chart_summary(row):
+    """The line under a chart's title: status, result, goal, which way is better and the
+    trend. Built here rather than with template conditionals because the dashboard shows
+    it for every metric (see status_badge)."""
+    symbol = row.metric.symbol
+    value = row.result.value if row.result else None
+    result = "" if value is None else format_html("{} {} · ", figure(value), symbol)
+    better = "higher is better" if row.metric.direction == Direction.HIGHER else "lower is better"
+    return format_html('<p>{} <span class="muted">{}goal {} {} · {} · trend {}</span></p>', status_badge(row.status),
+                       result, figure(row.goal.goal if row.goal else None), symbol, better, row.trend_word)
+
+
+@register.simple_tag
+def chart_label(row) -> str:
+    """What a chart shows, for screen readers (see chart_summary)."""
+    status = row.status.label if row.status else "no result"
+    return format_html("{}: {} quarter{} of results; {} status {}", row.metric.name, len(row.history),
+                       pluralize(len(row.history)), row.quarter, status)
+
+
+@register.simple_tag
 def trend_facts(row):
     """The stored trend of a dashboard row as a short list, built here rather than in
     template tags because the dashboard shows it for every metric (see status_badge)."""
@@ -77,3 +99,11 @@ def trend_facts(row):
                                  trend.quarters_until_out, pluralize(trend.quarters_until_out)))
     return format_html('<ul class="trend-facts" aria-label="Trend of {} as of {}">{}</ul>', row.metric.name,
                        trend.quarter, mark_safe("".join(facts)))
+
+
+@register.simple_tag
+def quarter_options(quarters, selected) -> str:
+    """The quarter picker's options, ``selected`` marked: the dashboard lists every quarter
+    with results, forty at ten years, and a template loop per option cost a millisecond."""
+    return format_html_join("", '<option value="{}"{}>{}</option>',
+                            ((q, " selected" if q == selected else "", q) for q in quarters))
