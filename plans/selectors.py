@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.access import AccountAccess
+from accounts.links import LinkPattern
 from accounts.models import PartnerAccount, Side
 from accounts.quarters import Quarter
 from dashboards.selectors import Dashboard, dashboard_for
@@ -119,12 +120,20 @@ def _actions(access: AccountAccess, *, all_done: bool = False) -> list[Action]:
     queryset = Action.objects.visible_to(access)
     if not all_done:
         since = timezone.localdate() - dt.timedelta(days=RECENTLY_DONE_DAYS)
+        # "Updated before that day" as a plain comparison with the day's first moment:
+        # ``updated_at__date`` would convert every row's timestamp (in Python, on SQLite).
+        since_midnight = timezone.make_aware(dt.datetime.combine(since, dt.time.min))
         queryset = queryset.exclude(
-            Q(status=Action.Status.DONE) & Q(due_on__lt=since) & Q(updated_at__date__lt=since)
+            Q(status=Action.Status.DONE) & Q(due_on__lt=since) & Q(updated_at__lt=since_midnight)
         )
     actions = list(queryset.select_related("owner", "topic", "metric"))
+    edit = LinkPattern("plans:action_edit", access.account.slug)
+    progress = LinkPattern("plans:action_progress", access.account.slug)
     for action in actions:
-        action.can_update = access.can_update_action(action.owner.user_id)
+        # A row offers one link: editors of the plan edit; an action's owner updates progress.
+        action.edit_url = edit(action.pk) if access.can_edit_plan else None
+        can_update = access.can_update_action(action.owner.user_id)
+        action.progress_url = progress(action.pk) if can_update and not access.can_edit_plan else None
     return actions
 
 
@@ -183,9 +192,14 @@ def plan_for(access: AccountAccess, *, all_done: bool = False) -> Plan:
         .prefetch_related("owners")
         .order_by("title")
     )
+    edit, move = LinkPattern("plans:topic_edit", account.slug), LinkPattern("plans:topic_move", account.slug)
     for topic in topic_rows:
+        topic.edit_url, topic.move_url = edit(topic.pk), move(topic.pk)
         topics[topic.status].append(topic)
     meetings = list(Meeting.objects.visible_to(access).annotate(agenda_count=Count("agenda_items")))
+    meeting_page = LinkPattern("plans:meeting", account.slug)
+    for meeting in meetings:
+        meeting.url = meeting_page(meeting.pk)
     today = timezone.localdate()
     return Plan(
         settings=plan_settings_for(account),

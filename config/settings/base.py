@@ -88,6 +88,8 @@ TEMPLATES = [
         },
     }
 ]
+# Django's renderer, with plain inputs written without its templates (accounts/renderers.py).
+FORM_RENDERER = "accounts.renderers.FormRenderer"
 
 DATABASES = {"default": env_database("DATABASE_URL", f"sqlite:///{DATA_DIR / 'tandem.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
