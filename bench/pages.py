@@ -25,6 +25,9 @@ class Page:
     name: str
     url: Callable[[Target], str]
     in_load_run: bool = True  # part of the load run's mixed traffic
+    # Each request is the first after the portfolio changed, so nothing of it is cached
+    # (see portfolio.overview): what a change costs once, reported beside the budgets.
+    after_change: bool = False
 
 
 FLOOR = Page("floor (base layout, one query)", lambda t: "/bench/floor/")
@@ -33,6 +36,8 @@ PAGES: list[Page] = [
     FLOOR,
     Page("portfolio, first page", lambda t: "/portfolio/"),
     Page("portfolio, sorted by health", lambda t: "/portfolio/?sort=green"),
+    Page("portfolio, health matrix (fetched by the page)", lambda t: "/portfolio/matrix.json"),
+    Page("portfolio, first visit after a change", lambda t: "/portfolio/", in_load_run=False, after_change=True),
     Page("dashboard, 40 quarters", lambda t: f"/accounts/{t.slug}/dashboard/"),
     Page("entry, latest quarter", lambda t: f"/accounts/{t.slug}/dashboard/{t.quarter}/"),
     Page("scorecard comparison", lambda t: f"/accounts/{t.slug}/scorecards/{t.quarter}/compare/"),
@@ -44,4 +49,6 @@ PAGES: list[Page] = [
     Page("API: assessments", lambda t: f"/api/v1/accounts/{t.slug}/assessments/"),
     Page("API: actions", lambda t: f"/api/v1/accounts/{t.slug}/actions/"),
     Page("API: portfolio rows", lambda t: "/api/v1/portfolio/"),
+    Page("API: portfolio rows, first request after a change", lambda t: "/api/v1/portfolio/", in_load_run=False,
+         after_change=True),
 ]

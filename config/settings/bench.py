@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 
 from .base import env_database, env_str
 from .production import *  # noqa: F403
-from .production import DATA_DIR, DATABASES, MIDDLEWARE, REST_FRAMEWORK
+from .production import CACHES, DATA_DIR, DATABASES, MIDDLEWARE, REST_FRAMEWORK
 
 TANDEM_BENCH = True
 
@@ -49,6 +49,13 @@ for _key in ("ENGINE", "NAME", "USER", "PASSWORD", "HOST", "PORT"):
 MIDDLEWARE = ["config.bench.QueryCountMiddleware", *MIDDLEWARE]
 
 # The benchmark sends thousands of API requests as one user within minutes, run after
-# run: the per-user throttle (which still counts every request, at the same cost) must
-# not turn them into 429s.
+# run: the per-user throttle (which still counts every request, at the same cost
+# whatever the count) must not turn them into 429s.
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"user": "10000000/hour"}}
+
+# Without Redis, a cache folder of its own, emptied at the start of every run
+# (bench/run.py), so that nothing from a demo or an earlier run is served.
+if CACHES["default"]["BACKEND"].endswith("FileBasedCache"):
+    CACHES = {"default": {**CACHES["default"], "LOCATION": str(DATA_DIR / "bench-cache")}}
+else:
+    CACHES = {"default": {**CACHES["default"], "KEY_PREFIX": "tandem-bench"}}
