@@ -16,6 +16,7 @@ from simple_history.utils import bulk_create_with_history
 
 from accounts.background import enqueue_debounced
 from accounts.models import PartnerAccount, Side, User
+from accounts.page_cache import account_changed
 from accounts.quarters import Quarter, parse_stored_quarter
 from accounts.signals import account_figures_changed
 
@@ -51,6 +52,7 @@ def metric_template_apply(*, account: PartnerAccount, by: User | None) -> list[M
         for metric, spec in zip(metrics, DEFAULT_METRICS, strict=True)
     ]
     bulk_create_with_history(goals, MetricGoal, default_user=by)
+    account_changed([account.pk])  # a bulk insert sends no post_save
     return metrics
 
 
@@ -326,6 +328,7 @@ def metric_trends_recompute_many(*, account_ids: list[int], metrics: list[Metric
     # results were deleted.
     MetricTrend.objects.filter(metric__in=MetricDefinition.objects.filter(account_id__in=account_ids)).delete()
     _insert_rows(MetricTrend, TREND_COLUMNS, trends)
+    account_changed(account_ids)
     return len(trends)
 
 

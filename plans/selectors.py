@@ -177,10 +177,6 @@ class Plan:
     def done_actions(self) -> list[Action]:
         return [a for a in self.actions if a.status == Action.Status.DONE]
 
-    @property
-    def review_overdue(self) -> bool:
-        return self.settings.next_review_on is not None and self.settings.next_review_on < self.today
-
 
 def plan_for(access: AccountAccess, *, all_done: bool = False) -> Plan:
     """Everything the plan page shows, in six queries whatever the size."""

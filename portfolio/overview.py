@@ -10,24 +10,19 @@ portfolio's version token (``portfolio_changed``), and with it everything cached
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
-from uuid import uuid4
-
-from django.core.cache import cache
-from django.db import transaction
 
 from accounts.models import User
 from accounts.quarters import Quarter
+from accounts.versioned_cache import VersionedCache
 
 from . import charts, selectors
 
-VERSION_KEY = "portfolio:version"
-TIMEOUT = 24 * 60 * 60  # a day: the token changes with the data, this only bounds forgotten entries
 T = TypeVar("T")
+PORTFOLIO = VersionedCache("portfolio")
 
 
 @dataclass(frozen=True)
@@ -47,11 +42,8 @@ class Overview:
 
 
 def portfolio_changed(**kwargs) -> None:
-    """Forget everything cached here: now, and once more when the change commits (a page
-    computed meanwhile, from the data before the change, would otherwise stay cached
-    under the new token). Also a signal receiver, hence ``**kwargs``."""
-    _replace_version()
-    transaction.on_commit(_replace_version)
+    """Forget everything cached here. Also a signal receiver, hence ``**kwargs``."""
+    PORTFOLIO.changed(["all"])
 
 
 def user_changed(sender, update_fields=None, **kwargs) -> None:
@@ -60,31 +52,13 @@ def user_changed(sender, update_fields=None, **kwargs) -> None:
         portfolio_changed()
 
 
-def _replace_version() -> None:
-    cache.set(VERSION_KEY, uuid4().hex, timeout=None)
-
-
-def _version() -> str:
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, uuid4().hex, timeout=None)  # another process may have set one first
-        version = cache.get(VERSION_KEY)
-    return version
-
-
 def cached(user: User, depends_on: tuple, compute: Callable[[], T]) -> T:
     """``compute()`` for this user's view of the portfolio, from the cache while the
     portfolio has not changed. ``depends_on`` names everything else the result depends
     on (filters, sort, page, date)."""
     # Everyone who sees every account shares one entry; others see their own accounts.
-    scope = "all" if user.sees_every_account else f"user-{user.pk}"
-    digest = hashlib.sha256(repr(depends_on).encode()).hexdigest()[:32]
-    key = f"portfolio:{_version()}:{scope}:{digest}"
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, TIMEOUT)
-    return value
+    viewer = "all" if user.sees_every_account else f"user-{user.pk}"
+    return PORTFOLIO.cached("all", (viewer, *depends_on), compute)
 
 
 def overview_for(user: User, query: selectors.PortfolioQuery, quarter: Quarter) -> Overview:

@@ -22,10 +22,16 @@ from portfolio.services import account_health_recompute
 
 from .plans_helpers import action, meeting, person
 
-TODAY = timezone.localdate()
+
+@pytest.fixture
+def today():
+    """The day the test runs. Read at import, it would be the day the suite was collected:
+    a run that passes midnight would then ask about yesterday, while the meetings and
+    actions below are dated from the day they are made."""
+    return timezone.localdate()
 
 
-def due(kind, today=TODAY):
+def due(kind, today):
     return sorted((r.user_id, r.period) for r in reminders_due(today) if r.kind == kind)
 
 
@@ -47,21 +53,21 @@ def review(cast, settings):
     return cast, held
 
 
-def test_attendees_with_a_login_are_reminded_a_configurable_number_of_days_before(review, settings):
+def test_attendees_with_a_login_are_reminded_a_configurable_number_of_days_before(review, settings, today):
     cast, held = review
     expected = sorted([(cast["manager"].pk, held.held_on.isoformat()),
                        (cast["partner_champion"].pk, held.held_on.isoformat())])
-    assert due("meeting_agenda") == expected
-    assert due("meeting_agenda", TODAY - dt.timedelta(days=1)) == []  # four days before: not yet
+    assert due("meeting_agenda", today) == expected
+    assert due("meeting_agenda", today - dt.timedelta(days=1)) == []  # four days before: not yet
     settings.TANDEM_MEETING_REMINDER_DAYS = 7
-    assert due("meeting_agenda", TODAY - dt.timedelta(days=4)) == expected
+    assert due("meeting_agenda", today - dt.timedelta(days=4)) == expected
     assert due("meeting_agenda", held.held_on + dt.timedelta(days=1)) == []  # after it: too late
 
 
-def test_the_meeting_reminder_carries_the_agenda_and_its_link_and_goes_out_once(review, settings):
+def test_the_meeting_reminder_carries_the_agenda_and_its_link_and_goes_out_once(review, settings, today):
     settings.TANDEM_BASE_URL = "https://tandem.example.com"
     cast, held = review
-    sent = [n for n in reminders_send(TODAY) if n.kind == "meeting_agenda"]
+    sent = [n for n in reminders_send(today) if n.kind == "meeting_agenda"]
     assert len(sent) == 2
     note = Notification.objects.get(user=cast["partner_champion"], kind="meeting_agenda")
     assert note.link == f"/accounts/helix/plan/meetings/{held.pk}/"
@@ -71,31 +77,31 @@ def test_the_meeting_reminder_carries_the_agenda_and_its_link_and_goes_out_once(
     assert f"https://tandem.example.com/accounts/helix/plan/meetings/{held.pk}/" in message.body
     assert "Joint roadmap" in message.body
     # The job runs every morning until the meeting: nothing new.
-    assert [n for n in reminders_send(TODAY + dt.timedelta(days=1)) if n.kind == "meeting_agenda"] == []
+    assert [n for n in reminders_send(today + dt.timedelta(days=1)) if n.kind == "meeting_agenda"] == []
 
 
-def test_a_moved_meeting_is_announced_again_for_its_new_date(review):
+def test_a_moved_meeting_is_announced_again_for_its_new_date(review, today):
     cast, held = review
-    reminders_send(TODAY)
+    reminders_send(today)
     held.held_on += dt.timedelta(days=1)
     services.meeting_save(meeting=held, by=cast["manager"])
-    again = [n for n in reminders_send(TODAY + dt.timedelta(days=1)) if n.kind == "meeting_agenda"]
+    again = [n for n in reminders_send(today + dt.timedelta(days=1)) if n.kind == "meeting_agenda"]
     assert {n.user_id for n in again} == {cast["manager"].pk, cast["partner_champion"].pk}
 
 
-def test_an_attendee_removed_from_the_account_is_not_reminded_and_the_link_is_a_404(review, client):
+def test_an_attendee_removed_from_the_account_is_not_reminded_and_the_link_is_a_404(review, client, today):
     cast, held = review
     Membership.objects.filter(user=cast["partner_champion"]).delete()
-    assert due("meeting_agenda") == [(cast["manager"].pk, held.held_on.isoformat())]
+    assert due("meeting_agenda", today) == [(cast["manager"].pk, held.held_on.isoformat())]
     client.force_login(cast["partner_champion"])
     assert client.get(f"/accounts/helix/plan/meetings/{held.pk}/").status_code == 404
 
 
-def test_the_partner_firm_never_hears_of_an_internal_meeting(review):
+def test_the_partner_firm_never_hears_of_an_internal_meeting(review, today):
     cast, held = review
     held.kind = Meeting.Kind.INTERNAL
     held.save()
-    assert due("meeting_agenda") == [(cast["manager"].pk, held.held_on.isoformat())]
+    assert due("meeting_agenda", today) == [(cast["manager"].pk, held.held_on.isoformat())]
 
 
 @pytest.fixture
@@ -110,10 +116,10 @@ def overdue(cast):
     return cast, late
 
 
-def test_owners_of_overdue_actions_get_one_reminder_per_account_listing_them(overdue):
+def test_owners_of_overdue_actions_get_one_reminder_per_account_listing_them(overdue, today):
     cast, late = overdue
-    assert due("actions_overdue") == [(cast["contributor"].pk, iso_week(TODAY))]
-    note = next(n for n in reminders_send(TODAY) if n.kind == "actions_overdue")
+    assert due("actions_overdue", today) == [(cast["contributor"].pk, iso_week(today))]
+    note = next(n for n in reminders_send(today) if n.kind == "actions_overdue")
     assert note.title == "2 overdue actions for Helix Components"
     assert "Send the audit report" in note.body and "9 days ago" in note.body
     assert "Book the plant visit" in note.body
@@ -121,20 +127,20 @@ def test_owners_of_overdue_actions_get_one_reminder_per_account_listing_them(ove
     assert note.link == "/accounts/helix/plan/"
 
 
-def test_overdue_actions_are_reminded_at_most_weekly(overdue):
+def test_overdue_actions_are_reminded_at_most_weekly(overdue, today):
     cast, _ = overdue
-    monday = TODAY - dt.timedelta(days=TODAY.weekday())
+    monday = today - dt.timedelta(days=today.weekday())
     assert len([n for n in reminders_send(monday) if n.kind == "actions_overdue"]) == 1
     assert [n for n in reminders_send(monday + dt.timedelta(days=4)) if n.kind == "actions_overdue"] == []
     next_week = [n for n in reminders_send(monday + dt.timedelta(days=7)) if n.kind == "actions_overdue"]
     assert [n.user_id for n in next_week] == [cast["contributor"].pk]
 
 
-def test_done_actions_end_the_reminders(overdue):
+def test_done_actions_end_the_reminders(overdue, today):
     cast, late = overdue
     for item in late:
         services.action_update_progress(action=item, by=cast["contributor"], status=Action.Status.DONE, note="")
-    assert due("actions_overdue") == []
+    assert due("actions_overdue", today) == []
 
 
 def test_the_plan_feeds_the_health_roll_up(overdue, django_capture_on_commit_callbacks, settings):

@@ -36,6 +36,11 @@ def portfolio(cast, account, other_account):
     AccountHealthFactory(account=PartnerAccount.objects.get(slug="tarn"), results_quarter=LAST - 1)
     MembershipFactory(user=UserFactory(username="ada", first_name="Aaron", last_name="Adams"),
                       account=account, role=Membership.Role.ACCOUNT_MANAGER)
+    # Helix's managers are listed by name. The cast's manager has a random one, which can
+    # sort before "Aaron Adams" ("Aaron Abbott"): a fixed name keeps the order known.
+    manager = cast["manager"]
+    manager.first_name, manager.last_name = "Mia", "Manager"
+    manager.save(update_fields=["first_name", "last_name"])
 
 
 def download(client, user, name, **params):

@@ -1,0 +1,60 @@
+"""Values kept in the cache until what they were computed from changes.
+
+Each cached value is filed under a version token of its scope (the whole portfolio, or
+one account). A change replaces the scope's token, so nothing needs to be found and
+deleted: every value computed before the change is simply never asked for again and
+expires on its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Hashable, Iterable
+from typing import TypeVar
+from uuid import uuid4
+
+from django.core.cache import cache
+from django.db import transaction
+
+T = TypeVar("T")
+TIMEOUT = 24 * 60 * 60  # a day: the token changes with the data, this only bounds forgotten entries
+
+
+class VersionedCache:
+    def __init__(self, name: str):
+        self.name = name
+
+    def changed(self, scopes: Iterable[Hashable]) -> None:
+        """Forget everything cached for these scopes: now, and once more when the change
+        commits (a value computed meanwhile, from the data before the change, would
+        otherwise stay cached under the new token)."""
+        keys = [self._version_key(scope) for scope in scopes]
+        if keys:
+            self._replace(keys)
+            transaction.on_commit(lambda: self._replace(keys))
+
+    def cached(self, scope: Hashable, depends_on: tuple, compute: Callable[[], T]) -> T:
+        """``compute()``, from the cache while ``scope`` has not changed. ``depends_on``
+        names everything else the value depends on (the viewer, filters, date)."""
+        digest = hashlib.sha256(repr(depends_on).encode()).hexdigest()[:32]
+        key = f"{self.name}:{scope}:{self._version(scope)}:{digest}"
+        value = cache.get(key)
+        if value is None:
+            value = compute()
+            cache.set(key, value, TIMEOUT)
+        return value
+
+    def _version_key(self, scope: Hashable) -> str:
+        return f"{self.name}:{scope}:version"
+
+    @staticmethod
+    def _replace(keys: list[str]) -> None:
+        cache.set_many({key: uuid4().hex for key in keys}, timeout=None)
+
+    def _version(self, scope: Hashable) -> str:
+        key = self._version_key(scope)
+        version = cache.get(key)
+        if version is None:
+            cache.add(key, uuid4().hex, timeout=None)  # another process may have set one first
+            version = cache.get(key)
+        return version
