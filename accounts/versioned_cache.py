@@ -3,16 +3,19 @@
 Each cached value is filed under a version token of its scope (the whole portfolio, or
 one account). A change replaces the scope's token, so nothing needs to be found and
 deleted: every value computed before the change is simply never asked for again and
-expires on its own.
+expires on its own. The key also names this release of the code and templates, so a
+deployment never serves what the one before it rendered.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Hashable, Iterable
+from functools import cache as once
 from typing import TypeVar
 from uuid import uuid4
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
@@ -37,7 +40,7 @@ class VersionedCache:
         """``compute()``, from the cache while ``scope`` has not changed. ``depends_on``
         names everything else the value depends on (the viewer, filters, date)."""
         digest = hashlib.sha256(repr(depends_on).encode()).hexdigest()[:32]
-        key = f"{self.name}:{scope}:{self._version(scope)}:{digest}"
+        key = f"{self.name}:{release()}:{scope}:{self._version(scope)}:{digest}"
         value = cache.get(key)
         if value is None:
             value = compute()
@@ -58,3 +61,17 @@ class VersionedCache:
             cache.add(key, uuid4().hex, timeout=None)  # another process may have set one first
             version = cache.get(key)
         return version
+
+
+SOURCE_FOLDERS = ["accounts", "dashboards", "plans", "portfolio", "scorecards", "surveys", "templates"]
+
+
+@once
+def release() -> str:
+    """A digest of the code and templates that render what is cached, read once per process."""
+    digest = hashlib.sha256()
+    for folder in SOURCE_FOLDERS:
+        for path in sorted((settings.BASE_DIR / folder).rglob("*")):
+            if path.suffix in (".py", ".html"):
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]

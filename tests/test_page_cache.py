@@ -206,3 +206,20 @@ def test_each_viewers_forms_carry_their_own_csrf_token(cast, people):
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
         assert browser.post(move, {"csrfmiddlewaretoken": token, "status": status}).status_code == 302
         assert Topic.objects.get(title="Move me").status == status
+
+
+def test_a_new_release_never_serves_what_the_last_one_rendered(settings, tmp_path):
+    from accounts.versioned_cache import release
+
+    (tmp_path / "templates").mkdir()
+    template = tmp_path / "templates" / "page.html"
+    template.write_text("<p>before</p>")
+    settings.BASE_DIR = tmp_path
+    release.cache_clear()
+    try:
+        before = release()
+        template.write_text("<p>after</p>")
+        release.cache_clear()
+        assert release() != before
+    finally:
+        release.cache_clear()
