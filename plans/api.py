@@ -133,7 +133,9 @@ class ActionViewSet(PlanViewSet, *CRUD):
         return action
 
     def scoped_queryset(self):
-        return Action.objects.visible_to(self.access).select_related("owner")
+        actions = Action.objects.visible_to(self.access)
+        # Only a change asks who owns the action (get_object); a list shows the owner's id.
+        return actions if self.action == "list" else actions.select_related("owner")
 
     def perform_update(self, serializer):
         if self.access.can_edit_plan:

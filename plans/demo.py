@@ -147,7 +147,11 @@ def _meetings(account, people, topics, admin, *, next_review_in: int) -> None:
                              (4, Meeting.Kind.STEERING_TEAM), (3, Meeting.Kind.QUARTERLY_REVIEW)):
         if months_ago == 3 and account.slug in REVIEW_MISSED:
             continue
-        held_on = today - dt.timedelta(days=30 * months_ago + 3)
+        # Dated within a past quarter, not a number of days ago: the last review must fall in
+        # the quarter before this one on every day of the year, or each account would be
+        # flagged for missing it.
+        quarters_ago, into_it = {9: (3, 20), 6: (2, 20), 4: (2, 60), 3: (1, 20)}[months_ago]
+        held_on = (Quarter.current() - quarters_ago).start_date + dt.timedelta(days=into_it)
         meeting = services.meeting_save(
             meeting=Meeting(account=account, kind=kind, held_on=held_on, location="Video call", minutes=MINUTES),
             by=admin, attendees=people[:3] + partner[:3],

@@ -14,7 +14,8 @@ from accounts.api.serializers import AccountSerializer
 from accounts.models import Membership, PartnerAccount, Side
 from dashboards.models import MetricResult
 from notifications.models import Notification
-from plans.models import Meeting, RosterEntry
+from plans.models import Action, Meeting, RosterEntry
+from plans.serializers import ActionSerializer
 from scorecards.models import Assessment
 from scorecards.serializers import AssessmentSerializer
 
@@ -206,6 +207,23 @@ def test_assessments_and_accounts_read_as_their_declared_fields_would_write_them
 
 
 # --- the plan -----------------------------------------------------------------------------
+
+
+def test_the_actions_read_as_drfs_walk_over_their_fields_would_write_them(cast, plan):
+    """Actions are written as dicts by hand too: every kind of value, the same output."""
+    review = meeting(cast.account, days=-20)
+    done = action(cast.account, "Done long ago", plan.person, days=-400, status=Action.Status.DONE, meeting=review)
+    Action.objects.filter(pk=done.pk).update(metric=first_metric(cast.account), note="Closed",
+                                             updated_at=dt.datetime(2026, 7, 1, 12, tzinfo=dt.UTC))
+    action(cast.account, "Overdue", plan.person, days=-3, topic=plan.topic)
+    manager = token_client(cast["manager"])
+
+    actions = Action.objects.filter(account=cast.account).order_by("due_on", "id")
+    walked = [Serializer.to_representation(ActionSerializer(a), a) for a in actions]
+    assert [a["overdue"] for a in walked] == [False, True, False]
+    assert walked[0]["metric"] and walked[0]["meeting"] and walked[1]["topic"]
+    assert manager.get(api("action-list", cast.account)).json()["results"] == walked
+    assert manager.get(api("action-detail", cast.account, done.pk)).json() == walked[0]
 
 
 def test_partner_users_see_neither_the_home_stakeholder_map_nor_internal_meetings(cast, plan):
