@@ -38,6 +38,11 @@ def account_changed(account_ids: Iterable[int]) -> None:
     ACCOUNT_PAGES.changed(account_ids)
 
 
+def every_account_changed() -> None:
+    """Forget the cached parts of every account's pages, with one write."""
+    ACCOUNT_PAGES.changed_everywhere()
+
+
 def cached_part(account_id: int, depends_on: tuple, compute: Callable[[], T]) -> T:
     """``compute()``, from the cache while the account has not changed. ``depends_on``
     names everything else the part depends on: the page, what the viewer may see and

@@ -3,8 +3,9 @@
 Each cached value is filed under a version token of its scope (the whole portfolio, or
 one account). A change replaces the scope's token, so nothing needs to be found and
 deleted: every value computed before the change is simply never asked for again and
-expires on its own. The key also names this release of the code and templates, so a
-deployment never serves what the one before it rendered.
+expires on its own. The key also names this release of the code, templates and the
+settings that shape what is shown, so a deployment never serves what the one before it
+rendered.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from django.core.cache import cache
 from django.db import transaction
 
 T = TypeVar("T")
+GENERATION = "*"  # the scope whose token every key names besides its own
 TIMEOUT = 24 * 60 * 60  # a day: the token changes with the data, this only bounds forgotten entries
 
 
@@ -36,11 +38,16 @@ class VersionedCache:
             self._replace(keys)
             transaction.on_commit(lambda: self._replace(keys))
 
+    def changed_everywhere(self) -> None:
+        """Forget everything cached for every scope at once (a nightly run that touches
+        every account), with one token: the generation every key names."""
+        self.changed([GENERATION])
+
     def cached(self, scope: Hashable, depends_on: tuple, compute: Callable[[], T]) -> T:
         """``compute()``, from the cache while ``scope`` has not changed. ``depends_on``
         names everything else the value depends on (the viewer, filters, date)."""
         digest = hashlib.sha256(repr(depends_on).encode()).hexdigest()[:32]
-        key = f"{self.name}:{release()}:{scope}:{self._version(scope)}:{digest}"
+        key = f"{self.name}:{release()}:{self._versions(scope)}:{digest}"
         value = cache.get(key)
         if value is None:
             value = compute()
@@ -54,13 +61,15 @@ class VersionedCache:
     def _replace(keys: list[str]) -> None:
         cache.set_many({key: uuid4().hex for key in keys}, timeout=None)
 
-    def _version(self, scope: Hashable) -> str:
-        key = self._version_key(scope)
-        version = cache.get(key)
-        if version is None:
-            cache.add(key, uuid4().hex, timeout=None)  # another process may have set one first
-            version = cache.get(key)
-        return version
+    def _versions(self, scope: Hashable) -> str:
+        """The generation's token and the scope's, read together."""
+        keys = [self._version_key(GENERATION), self._version_key(scope)]
+        versions = cache.get_many(keys)
+        if len(versions) < len(keys):
+            for key in keys:
+                cache.add(key, uuid4().hex, timeout=None)  # another process may have set one first
+            versions = cache.get_many(keys)
+        return f"{versions[keys[0]]}:{scope}:{versions[keys[1]]}"
 
 
 SOURCE_FOLDERS = ["accounts", "dashboards", "plans", "portfolio", "scorecards", "surveys", "templates"]
@@ -68,8 +77,9 @@ SOURCE_FOLDERS = ["accounts", "dashboards", "plans", "portfolio", "scorecards", 
 
 @once
 def release() -> str:
-    """A digest of the code and templates that render what is cached, read once per process."""
-    digest = hashlib.sha256()
+    """A digest of the code and templates that render what is cached, and of the settings
+    that name the quarters and days in it: read once per process."""
+    digest = hashlib.sha256(repr((settings.FISCAL_YEAR_START_MONTH, settings.TIME_ZONE)).encode())
     for folder in SOURCE_FOLDERS:
         for path in sorted((settings.BASE_DIR / folder).rglob("*")):
             if path.suffix in (".py", ".html"):

@@ -25,8 +25,8 @@ class Page:
     name: str
     url: Callable[[Target], str]
     in_load_run: bool = True  # part of the load run's mixed traffic
-    # Each request is the first after the portfolio changed, so nothing of it is cached
-    # (see portfolio.overview): what a change costs once, reported beside the budgets.
+    # Each request is the first after a change, so nothing of it is cached (see
+    # accounts.versioned_cache): what a change costs once, reported beside the budgets.
     after_change: bool = False
 
 
@@ -43,6 +43,10 @@ PAGES: list[Page] = [
     Page("scorecard comparison", lambda t: f"/accounts/{t.slug}/scorecards/{t.quarter}/compare/"),
     Page("scorecard history", lambda t: f"/accounts/{t.slug}/scorecards/"),
     Page("plan", lambda t: f"/accounts/{t.slug}/plan/"),
+    Page("dashboard, first visit after a change", lambda t: f"/accounts/{t.slug}/dashboard/", in_load_run=False,
+         after_change=True),
+    Page("plan, first visit after a change", lambda t: f"/accounts/{t.slug}/plan/", in_load_run=False,
+         after_change=True),
     Page("API: accounts", lambda t: "/api/v1/accounts/"),
     Page("API: results of a quarter", lambda t: f"/api/v1/accounts/{t.slug}/results/?quarter={t.quarter}"),
     Page("API: metrics", lambda t: f"/api/v1/accounts/{t.slug}/metrics/"),

@@ -215,9 +215,12 @@ class Bench:
 
     def request(self, result: PageResult, session: str) -> tuple[int, float, int, int | None, float | None]:
         if result.after_change:
+            from accounts.page_cache import every_account_changed
             from portfolio.overview import portfolio_changed
 
-            portfolio_changed()  # in the cache the server shares (config.settings.bench)
+            # In the cache the server shares (config.settings.bench).
+            portfolio_changed()
+            every_account_changed()
         return self.get(result.url, session)
 
     def measure(self, results: list[PageResult], session: str, size: str) -> None:

@@ -298,7 +298,9 @@ def trends_recompute_later(*, account_id: int) -> None:
 def metric_trends_recompute(*, account_id: int) -> int:
     """Store the trend facts of each of the account's active metrics (see
     ``dashboards.trends``); metrics without results lose theirs. Returns how many are stored."""
-    return metric_trends_recompute_many(account_ids=[account_id])
+    stored = metric_trends_recompute_many(account_ids=[account_id])
+    account_changed([account_id])  # a bulk insert sends no post_save
+    return stored
 
 
 @transaction.atomic
@@ -307,7 +309,8 @@ def metric_trends_recompute_many(*, account_ids: list[int], metrics: list[Metric
     ``selectors.judging_metrics``, when the caller has them), in five or six queries
     however many: the nightly run over a thousand accounts reads the recent results (the
     whole history only where the trend needs it) and writes the trends in bulk
-    (bench/results.md times it against a plain read of every row)."""
+    (bench/results.md times it against a plain read of every row). The bulk write sends no
+    signal: the caller says which accounts' cached pages changed (``accounts.page_cache``)."""
     metrics = {m.pk: m for m in (judging_metrics(account_ids) if metrics is None else metrics)}
     results = MetricResult.objects.filter(metric__account_id__in=account_ids, metric__retired_at__isnull=True)
     since = Quarter.current() - RECENT_QUARTERS
@@ -328,7 +331,6 @@ def metric_trends_recompute_many(*, account_ids: list[int], metrics: list[Metric
     # results were deleted.
     MetricTrend.objects.filter(metric__in=MetricDefinition.objects.filter(account_id__in=account_ids)).delete()
     _insert_rows(MetricTrend, TREND_COLUMNS, trends)
-    account_changed(account_ids)
     return len(trends)
 
 

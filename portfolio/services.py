@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.background import enqueue_debounced
 from accounts.models import PartnerAccount
+from accounts.page_cache import every_account_changed
 from accounts.quarters import Quarter
 from dashboards.selectors import judging_metrics, latest_statuses
 from dashboards.services import metric_trends_recompute_many
@@ -114,6 +115,7 @@ def accounts_recompute_all() -> int:
             count += _recompute(chunk)
     finally:
         gc.unfreeze()
+    every_account_changed()  # the trends' bulk writes send no signal
     return count
 
 
