@@ -109,7 +109,7 @@ class PortfolioViewSet(viewsets.GenericViewSet):
             raise exceptions.NotFound("No such page.")
 
     def list(self, request):
-        form = PortfolioFilterForm(request.query_params, owners=selectors.owner_choices(request.user))
+        form = PortfolioFilterForm.for_user(request.query_params, request.user)
         query = form.query()
         if form.errors:
             raise exceptions.ValidationError({name: list(errors) for name, errors in form.errors.items()})

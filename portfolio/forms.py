@@ -6,6 +6,7 @@ from django import forms
 
 from accounts.models import PartnerAccount, RelationshipLevel, User
 
+from .overview import owner_filter_choices
 from .selectors import COLUMNS_BY_KEY, DEFAULT_SORT, FLAG_FILTERS, SORTS, PortfolioQuery
 
 SORT_CHOICES = [(key, key) for key in sorted(SORTS)] + [(f"-{key}", f"-{key}") for key in sorted(SORTS)]
@@ -22,9 +23,14 @@ class PortfolioFilterForm(forms.Form):
     owner = forms.TypedChoiceField(label="Account manager", required=False, coerce=int, empty_value=None)
     sort = forms.ChoiceField(required=False, choices=SORT_CHOICES, widget=forms.HiddenInput)
 
-    def __init__(self, data, *, owners: list[User]):
+    def __init__(self, data, *, owners: list[tuple[int, str]]):
         super().__init__(data)
-        self.fields["owner"].choices = [("", "All account managers"), *((u.pk, u.display_name) for u in owners)]
+        self.fields["owner"].choices = [("", "All account managers"), *owners]
+
+    @classmethod
+    def for_user(cls, data, user: User) -> PortfolioFilterForm:
+        """The filters in ``data``, offering the account managers of the accounts ``user`` sees."""
+        return cls(data, owners=owner_filter_choices(user))
 
     def query(self) -> PortfolioQuery:
         """The query the valid parts of the URL ask for; a value that is not allowed

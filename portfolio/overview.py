@@ -61,6 +61,12 @@ def cached(user: User, depends_on: tuple, compute: Callable[[], T]) -> T:
     return PORTFOLIO.cached("all", (viewer, *depends_on), compute)
 
 
+def owner_filter_choices(user: User) -> list[tuple[int, str]]:
+    """The owner filter's choices, as (id, name). Every request that reads the filters
+    needs them, and looking them up joins every membership of every account."""
+    return cached(user, ("owners",), lambda: [(u.pk, u.display_name) for u in selectors.owner_choices(user)])
+
+
 def overview_for(user: User, query: selectors.PortfolioQuery, quarter: Quarter) -> Overview:
     """The overview of the accounts this user sees that match the query (the sort
     changes nothing in it): from the cache, or computed in one query over all of them."""

@@ -22,7 +22,7 @@ def _check_access(request: HttpRequest) -> None:
 
 def _form(request: HttpRequest) -> PortfolioFilterForm:
     """The filters from the URL."""
-    return PortfolioFilterForm(request.GET, owners=selectors.owner_choices(request.user))
+    return PortfolioFilterForm.for_user(request.GET, request.user)
 
 
 def _filters(request: HttpRequest) -> PortfolioFilterForm:
