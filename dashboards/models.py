@@ -10,6 +10,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from decimal import Decimal
 from operator import attrgetter
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -21,6 +22,7 @@ from simple_history.models import HistoricalRecords
 from accounts.models import PartnerAccount, Side
 from accounts.quarters import Quarter, QuarterField
 
+G = TypeVar("G")
 VALUE_DIGITS = {"max_digits": 16, "decimal_places": 4}
 # A metric's first goal holds "from the start": every quarter before the first change.
 BEGINNING = Quarter(1000, 1)
@@ -175,11 +177,7 @@ class MetricDefinition(models.Model):
     def goal_for(self, quarter: Quarter) -> MetricGoal | None:
         """The goal in force in ``quarter``. Quarters before the first stated goal are
         judged against that first goal. Reads ``goals`` prefetched in order."""
-        goals = self._goals_in_order()
-        if not goals:
-            return None
-        in_force = bisect_right(goals, quarter, key=attrgetter("effective_from"))  # goals in force by then
-        return goals[in_force - 1] if in_force else goals[0]
+        return goal_in_force(self._goals_in_order(), quarter)
 
     def remember_goals(self, goals: list[MetricGoal]) -> None:
         """Give the metric its goals, read in one query for many metrics: prefetching builds
@@ -200,6 +198,15 @@ class MetricDefinition(models.Model):
             cached = (prefetched, sorted(prefetched, key=lambda g: g.effective_from))
             self._goals_in_order_cache = cached
         return cached[1]
+
+
+def goal_in_force(goals: list[G], quarter: Quarter) -> G | None:
+    """Of ``goals`` (oldest first, each with an ``effective_from``), the one in force in
+    ``quarter``; before the first, the first: it is judged against from the start."""
+    if not goals:
+        return None
+    in_force = bisect_right(goals, quarter, key=attrgetter("effective_from"))  # goals in force by then
+    return goals[in_force - 1] if in_force else goals[0]
 
 
 class MetricGoal(models.Model):

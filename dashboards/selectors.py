@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import chain
+from typing import NamedTuple
 
 from django.db.models import Case, FloatField, Max, Prefetch, When
 from django.db.models.functions import Cast
@@ -15,7 +16,7 @@ from accounts.links import LinkPattern
 from accounts.models import PartnerAccount, Side
 from accounts.quarters import Quarter, parse_stored_quarter
 
-from .models import Direction, MetricDefinition, MetricGoal, MetricResult, MetricTrend, Status, judge
+from .models import Direction, MetricDefinition, MetricGoal, MetricResult, MetricTrend, Status, goal_in_force, judge
 
 TREND_QUARTERS = 8
 
@@ -81,7 +82,7 @@ def status_of(metric: MetricDefinition, result: MetricResult | None, quarter: Qu
     return None if result is None else status_of_value(metric, result.value, quarter)
 
 
-def status_of_value(metric: MetricDefinition, value: Decimal | None, quarter: Quarter) -> Status | None:
+def status_of_value(metric: MetricDefinition | JudgingMetric, value: Decimal | None, quarter: Quarter) -> Status | None:
     goal = metric.goal_for(quarter)
     if value is None or goal is None:
         return None
@@ -323,7 +324,7 @@ def latest_result_quarters(account_ids: list[int]) -> dict[int, Quarter]:
 
 
 def latest_statuses(
-    *, account_ids: list[int], metrics: list[MetricDefinition] | None = None
+    *, account_ids: list[int], metrics: list[JudgingMetric] | None = None
 ) -> dict[int, LatestStatuses]:
     """``LatestStatuses`` of several accounts in four queries (two with their ``metrics``
     from ``judging_metrics``; one more when an account logged nothing in the recent
@@ -373,12 +374,39 @@ def latest_statuses(
     return statuses
 
 
-def judging_metrics(account_ids: list[int]) -> list[MetricDefinition]:
-    """Active metrics with just what judging a figure needs: the roll-ups read thousands."""
-    metrics = list(
-        MetricDefinition.objects.active().filter(account_id__in=account_ids)
-        .only("account_id", "direction", "data_owner", "mismatch_tolerance")
-    )
+class JudgingGoal(NamedTuple):
+    effective_from: Quarter
+    goal: Decimal
+    warning_threshold: Decimal
+
+
+@dataclass(eq=False)
+class JudgingMetric:
+    """What judging a metric's figures needs, read as plain values: the nightly roll-ups
+    judge every active metric of every account, and building a model object for each
+    metric and goal cost about a seventh of the run (bench/results.md)."""
+
+    pk: int
+    account_id: int
+    direction: str
+    data_owner: str
+    mismatch_tolerance: Decimal
+    goals: list[JudgingGoal] = field(default_factory=list)  # oldest first
+
+    def goal_for(self, quarter: Quarter) -> JudgingGoal | None:
+        return goal_in_force(self.goals, quarter)
+
+
+def judging_metrics(account_ids: list[int]) -> list[JudgingMetric]:
+    """The accounts' active metrics, with just what judging a figure needs."""
+    metrics = {
+        pk: JudgingMetric(pk, *values)
+        for pk, *values in MetricDefinition.objects.active().filter(account_id__in=account_ids).order_by()
+        .values_list("pk", "account_id", "direction", "data_owner", "mismatch_tolerance")
+    }
     goals = MetricGoal.objects.filter(metric__account_id__in=account_ids, metric__retired_at__isnull=True)
-    _give_goals(metrics, goals.only("metric_id", "effective_from", "goal", "warning_threshold"))
-    return metrics
+    for metric_id, *values in goals.order_by("effective_from").values_list(
+        "metric_id", "effective_from", "goal", "warning_threshold"
+    ):
+        metrics[metric_id].goals.append(JudgingGoal(*values))
+    return list(metrics.values())

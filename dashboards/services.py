@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import groupby
@@ -22,7 +24,7 @@ from accounts.signals import account_figures_changed
 
 from .defaults import DEFAULT_METRICS
 from .models import BEGINNING, Direction, MetricDefinition, MetricGoal, MetricResult, MetricTrend
-from .selectors import RECENT_QUARTERS, judging_metrics
+from .selectors import RECENT_QUARTERS, JudgingMetric, judging_metrics
 from .trends import TrendFacts, trend_facts
 
 DEFINITION_FIELDS = (
@@ -304,7 +306,7 @@ def metric_trends_recompute(*, account_id: int) -> int:
 
 
 @transaction.atomic
-def metric_trends_recompute_many(*, account_ids: list[int], metrics: list[MetricDefinition] | None = None) -> int:
+def metric_trends_recompute_many(*, account_ids: list[int], metrics: list[JudgingMetric] | None = None) -> int:
     """``metric_trends_recompute`` for several accounts at once (``metrics``: theirs, from
     ``selectors.judging_metrics``, when the caller has them), in five or six queries
     however many: the nightly run over a thousand accounts reads the recent results (the
@@ -339,26 +341,45 @@ TREND_COLUMNS = ["metric", "quarter", "quarters_used", "moving_average", "in_gre
 
 
 def _insert_rows(model, fields: list[str], rows: list[tuple]) -> None:
-    """INSERT ``rows`` (values in the order of ``fields``, as the database takes them) in
-    a few multi-row statements. ``bulk_create`` would prepare each value through its
-    field, which cost the nightly run more time than the trend maths at a thousand
-    accounts; the caller passes plain numbers, text and None, and prepares the rest once."""
+    """INSERT ``rows`` (values in the order of ``fields``, as the database takes them).
+    ``bulk_create`` would prepare each value through its field, which cost the nightly
+    run more time than the trend maths at a thousand accounts; the caller passes plain
+    numbers, text, booleans, None and datetimes, and prepares the rest once."""
     if not rows:
         return
     quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
     columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
-    row_sql = f"({', '.join(['%s'] * len(fields))})"
-    per_statement = min(1000, (connection.features.max_query_params or 10_000) // len(fields))
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY takes about a third of the time of multi-row INSERTs, whose values
+            # psycopg quotes one by one and PostgreSQL then parses.
+            text = "".join("\t".join(map(_copy_text, row)) + "\n" for row in rows)
+            cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", io.StringIO(text))
+            return
+        row_sql = f"({', '.join(['%s'] * len(fields))})"
+        per_statement = min(1000, (connection.features.max_query_params or 10_000) // len(fields))
         for start in range(0, len(rows), per_statement):
             batch = rows[start:start + per_statement]
-            cursor.execute(
-                f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES {', '.join([row_sql] * len(batch))}",
-                [value for row in batch for value in row],
-            )
+            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {', '.join([row_sql] * len(batch))}",
+                           [value for row in batch for value in row])
 
 
-def _trend_facts(metrics: dict[int, MetricDefinition], results) -> dict[int, TrendFacts]:
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value) -> str:
+    """A value as COPY's text format writes it."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return str(value).translate(_COPY_ESCAPES)  # a float's str is its exact shortest form
+
+
+def _trend_facts(metrics: dict[int, JudgingMetric], results) -> dict[int, TrendFacts]:
     """The trend facts of each of ``metrics`` with a figure among ``results``."""
     return {
         metric_id: trend_facts(history, is_green=_green_judge(metrics[metric_id]),
@@ -385,7 +406,7 @@ def _figures(results):
             yield metric_id, [(parse_stored_quarter(quarter), value) for _, quarter, value in group]
 
 
-def _green_judge(metric: MetricDefinition):
+def _green_judge(metric: JudgingMetric):
     """Whether a figure is in the Green Zone: ``judge``'s green, compared in floats. The
     figures and goals have at most four decimals, so their nearest floats keep their
     order and equality, and the nightly run judges every figure of every metric."""

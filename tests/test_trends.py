@@ -1,7 +1,10 @@
 """Trend maths against numbers worked out by hand, and the stored trends on the dashboard."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.quarters import Quarter
 from dashboards.models import MetricTrend
@@ -121,6 +124,7 @@ def test_recompute_stores_the_trend_judged_against_the_goal_of_each_quarter(cast
     assert (trend.in_green, trend.streak) == (False, 1)
     assert trend.forecast == pytest.approx(96.5)  # line 98.9 − 0.6x, one quarter on (x = 4)
     assert trend.quarters_until_out is None
+    assert abs(trend.computed_at - timezone.now()) < dt.timedelta(minutes=1)
 
 
 def test_recompute_counts_a_streak_longer_than_the_recent_quarters_it_reads(cast, on_time):
