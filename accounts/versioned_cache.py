@@ -69,7 +69,11 @@ class VersionedCache:
             for key in keys:
                 cache.add(key, uuid4().hex, timeout=None)  # another process may have set one first
             versions = cache.get_many(keys)
-        return f"{versions[keys[0]]}:{scope}:{versions[keys[1]]}"
+        # A token can still be gone: the file cache culls entries at random when it is
+        # full, Redis may evict, a dummy cache keeps nothing. A token of our own makes
+        # this request a miss, never a stale hit.
+        generation, own = (versions.get(key) or uuid4().hex for key in keys)
+        return f"{generation}:{scope}:{own}"
 
 
 SOURCE_FOLDERS = ["accounts", "dashboards", "plans", "portfolio", "scorecards", "surveys", "templates"]

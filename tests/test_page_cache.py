@@ -239,3 +239,15 @@ def test_a_new_release_never_serves_what_the_last_one_rendered(settings, tmp_pat
         assert release() not in (before, after)
     finally:
         release.cache_clear()
+
+
+
+def test_a_cache_that_keeps_nothing_still_serves_every_page(client, cast, metrics, settings):
+    # As when the file cache culls a version token between two reads, or Redis evicts it.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    record_figure(metrics["Defect rate"], LAST, D("123456"))
+    assert "123456" in page(client, cast["viewer"], dashboard_url(cast.account))
+    topic(cast.account, "Joint forecasting")
+    assert "Joint forecasting" in page(client, cast["viewer"], plan_url(cast.account))
+    assert cast.account.name in page(client, cast["portfolio"], reverse("portfolio:index"))
+    assert client.get(reverse("portfolio:matrix")).status_code == 200
