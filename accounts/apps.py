@@ -8,8 +8,10 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from operator import attrgetter
 
-        from .models import Membership, PartnerAccount
-        from .page_cache import account_changed, watch
+        from django.db.models.signals import post_save
+
+        from .models import Membership, PartnerAccount, User
+        from .page_cache import account_changed, every_account_changed, watch
         from .signals import account_figures_changed
 
         watch(PartnerAccount, attrgetter("pk"))
@@ -18,3 +20,11 @@ class AccountsConfig(AppConfig):
             lambda sender, account_id, **kwargs: account_changed([account_id]), weak=False,
             dispatch_uid="accounts.page_cache.figures_changed",
         )
+
+        def user_changed(sender, update_fields=None, **kwargs):
+            # Cached parts may name people (the API names each scorecard's champion);
+            # signing in, which saves only the last login, shows nowhere.
+            if update_fields is None or set(update_fields) != {"last_login"}:
+                every_account_changed()
+
+        post_save.connect(user_changed, sender=User, weak=False, dispatch_uid="accounts.page_cache.user_changed")

@@ -4,6 +4,7 @@ same number of queries with a handful of rows as with many."""
 import pytest
 
 from accounts.models import Membership, Side
+from accounts.page_cache import account_changed
 from accounts.quarters import Quarter
 from notifications.models import Notification
 from plans.models import Meeting, Topic
@@ -70,8 +71,6 @@ LISTS = [
     ("results-by-quarter", "manager", lambda a: api("result-list", a) + f"?quarter={LAST}", 8),
     ("dashboard", "manager", lambda a: api("dashboard-list", a), 10),
     ("dimensions", "manager", lambda a: api("dimension-list", a), 8),
-    # the blind rule (three), the count, the assessments, their ratings with the dimensions' names
-    ("assessments", "partner_user", lambda a: api("assessment-list", a), 12),
     ("comparison", "manager", lambda a: api("comparison-detail", a, str(LAST)), 9),
     ("roster", "manager", lambda a: api("roster-list", a), 8),
     ("topics", "manager", lambda a: api("topic-list", a), 9),
@@ -84,6 +83,14 @@ LISTS = [
 @pytest.mark.parametrize(("label", "role", "url", "pinned"), LISTS, ids=[item[0] for item in LISTS])
 def test_a_list_costs_the_same_queries_at_any_size(client, cast, world, label, role, url, pinned):
     assert_query_count_is_constant(client, cast[role], url(cast.account), grow(cast), pinned)
+
+
+# The assessments are kept in the cache until one of the account's scorecards changes:
+# after a change, the blind rule (three), the count, the assessments and their ratings with
+# the dimensions' names; then only what every request asks (the account and the viewer).
+def test_the_assessments_cost_the_same_queries_at_any_size(client, cast, world):
+    assert_cached_query_counts(client, cast["partner_user"], api("assessment-list", cast.account), grow(cast),
+                               changed=12, unchanged=6, forget=lambda: account_changed([cast.account.pk]))
 
 
 # The portfolio's rows are cached until the portfolio changes, and so are the owner

@@ -251,3 +251,42 @@ def test_a_cache_that_keeps_nothing_still_serves_every_page(client, cast, metric
     assert "Joint forecasting" in page(client, cast["viewer"], plan_url(cast.account))
     assert cast.account.name in page(client, cast["portfolio"], reverse("portfolio:index"))
     assert client.get(reverse("portfolio:matrix")).status_code == 200
+
+
+# --- the API's scorecards ---------------------------------------------------------------------
+
+
+def assessments(user, account) -> list[dict]:
+    from .api_helpers import api, token_client
+
+    return token_client(user).get(api("assessment-list", account)).json()["results"]
+
+
+def test_a_changed_draft_a_renamed_dimension_and_a_renamed_champion_show_at_once(cast):
+    from scorecards import services as scorecards
+
+    from .scorecards_helpers import dimensions_of, draft
+
+    draft(cast["champion"], cast.account, 3)
+    assert {r["colour"] for r in assessments(cast["viewer"], cast.account)[0]["ratings"]} == {3}
+    draft(cast["champion"], cast.account, 5)
+    assert {r["colour"] for r in assessments(cast["viewer"], cast.account)[0]["ratings"]} == {5}
+    scorecards.dimension_update(dimension=dimensions_of(cast.account)[0], by=cast["admin"], name="Candour")
+    assert assessments(cast["viewer"], cast.account)[0]["ratings"][0]["dimension_name"] == "Candour"
+    cast["champion"].username = "the-champion"
+    cast["champion"].save()
+    assert assessments(cast["viewer"], cast.account)[0]["champion"] == "the-champion"
+
+
+def test_the_home_sides_cached_list_never_reaches_the_partner_until_the_quarter_opens(cast):
+    from scorecards import services as scorecards
+
+    from .scorecards_helpers import LAST, draft, submit
+
+    draft(cast["champion"], cast.account, 3)
+    assert [a["side"] for a in assessments(cast["viewer"], cast.account)] == ["home"]
+    assert assessments(cast["partner_user"], cast.account) == []
+    submit(cast["champion"], cast.account, 4)
+    assert assessments(cast["partner_user"], cast.account) == []  # blind until both submit, or a release
+    scorecards.quarter_release(account=cast.account, quarter=LAST, by=cast["admin"])
+    assert [a["side"] for a in assessments(cast["partner_user"], cast.account)] == ["home"]
