@@ -51,6 +51,8 @@ PAGES: list[Page] = [
     Page("API: results of a quarter", lambda t: f"/api/v1/accounts/{t.slug}/results/?quarter={t.quarter}"),
     Page("API: metrics", lambda t: f"/api/v1/accounts/{t.slug}/metrics/"),
     Page("API: assessments", lambda t: f"/api/v1/accounts/{t.slug}/assessments/"),
+    Page("API: assessments, first request after a change", lambda t: f"/api/v1/accounts/{t.slug}/assessments/",
+         in_load_run=False, after_change=True),
     Page("API: actions", lambda t: f"/api/v1/accounts/{t.slug}/actions/"),
     Page("API: portfolio rows", lambda t: "/api/v1/portfolio/"),
     Page("API: portfolio rows, first request after a change", lambda t: "/api/v1/portfolio/", in_load_run=False,
