@@ -33,6 +33,22 @@ ACCOUNT_PAGES = VersionedCache("account")
 CSRF_PLACEHOLDER = mark_safe("<csrf-token>")
 
 
+# The list of the accounts a user sees (the API's first page for every integration):
+# forgotten for everyone when an account, a membership or a person changes.
+ACCOUNT_LIST = VersionedCache("account-list")
+
+
+def account_list_changed(**kwargs) -> None:
+    """Forget every user's cached list of accounts. Also a signal receiver, hence ``**kwargs``."""
+    ACCOUNT_LIST.changed(["all"])
+
+
+def cached_account_list(user, depends_on: tuple, compute: Callable[[], T]) -> T:
+    """``compute()`` for this user's list of accounts (which says their side and role in
+    each), from the cache while no account, membership or person has changed."""
+    return ACCOUNT_LIST.cached("all", (user.pk, *depends_on), compute)
+
+
 def account_changed(account_ids: Iterable[int]) -> None:
     """Forget the cached parts of these accounts' pages."""
     ACCOUNT_PAGES.changed(account_ids)

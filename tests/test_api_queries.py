@@ -4,7 +4,7 @@ same number of queries with a handful of rows as with many."""
 import pytest
 
 from accounts.models import Membership, Side
-from accounts.page_cache import account_changed
+from accounts.page_cache import account_changed, account_list_changed
 from accounts.quarters import Quarter
 from notifications.models import Notification
 from plans.models import Meeting, Topic
@@ -64,7 +64,6 @@ def world(cast):
 # Each count includes the session, the user and the request's transaction (savepoints);
 # the paginated lists add one query for the total.
 LISTS = [
-    ("accounts", "manager", lambda a: api("account-list"), 7),
     ("memberships", "admin", lambda a: api("membership-list", a), 8),
     ("metrics", "manager", lambda a: api("metric-list", a), 9),
     ("results", "manager", lambda a: api("result-list", a), 8),
@@ -83,6 +82,13 @@ LISTS = [
 @pytest.mark.parametrize(("label", "role", "url", "pinned"), LISTS, ids=[item[0] for item in LISTS])
 def test_a_list_costs_the_same_queries_at_any_size(client, cast, world, label, role, url, pinned):
     assert_query_count_is_constant(client, cast[role], url(cast.account), grow(cast), pinned)
+
+
+# The list of accounts is kept in the cache per user until an account, a membership or a
+# person changes: after a change, the count, the page and the user's memberships; then none.
+def test_the_accounts_cost_the_same_queries_at_any_size(client, cast, world):
+    assert_cached_query_counts(client, cast["manager"], api("account-list"), grow(cast),
+                               changed=7, unchanged=4, forget=account_list_changed)
 
 
 # The assessments are kept in the cache until one of the account's scorecards changes:

@@ -290,3 +290,33 @@ def test_the_home_sides_cached_list_never_reaches_the_partner_until_the_quarter_
     assert assessments(cast["partner_user"], cast.account) == []  # blind until both submit, or a release
     scorecards.quarter_release(account=cast.account, quarter=LAST, by=cast["admin"])
     assert [a["side"] for a in assessments(cast["partner_user"], cast.account)] == ["home"]
+
+
+# --- the API's list of accounts ---------------------------------------------------------------
+
+
+def account_list(user) -> dict[str, dict]:
+    from .api_helpers import api, token_client
+
+    return {a["slug"]: a for a in token_client(user).get(api("account-list")).json()["results"]}
+
+
+def test_each_user_gets_their_own_list_of_accounts_and_every_change_shows_at_once(cast, other_account):
+    from accounts import services as accounts
+    from accounts.models import User
+
+    manager = cast["manager"]
+    assert set(account_list(manager)) == {cast.account.slug}
+    assert account_list(cast["partner_user"])[cast.account.slug]["my_side"] == "partner"
+    membership = Membership.objects.create(user=manager, account=other_account, role=Membership.Role.VIEWER)
+    assert account_list(manager)[other_account.slug]["my_role"] == "viewer"
+    membership.role = Membership.Role.ACCOUNT_MANAGER
+    membership.save()
+    assert account_list(manager)[other_account.slug]["my_role"] == "account_manager"
+    accounts.account_update(account=other_account, by=cast["admin"], name="Corvane Freight")
+    assert account_list(manager)[other_account.slug]["name"] == "Corvane Freight"
+    membership.delete()
+    assert set(account_list(manager)) == {cast.account.slug}
+    manager.global_role = User.GlobalRole.PORTFOLIO_VIEWER
+    manager.save()
+    assert other_account.slug in account_list(manager)
