@@ -32,21 +32,20 @@ def test_other_log_lines_are_left_alone():
     assert record.getMessage() == "GET /accounts/helix/surveys/"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_gunicorns_access_log_never_shows_a_personal_link(tmp_path):
-    port = free_port()
+    # The socket is bound here and handed over, so no other process can take the port
+    # between choosing it and gunicorn binding it.
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
     environment = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     environment.update(DJANGO_SETTINGS_MODULE="config.settings.local", TANDEM_DATA_DIR=str(tmp_path))
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi:application", "-c", "python:config.gunicorn",
-         "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+         "--bind", f"fd://{listener.fileno()}", "--workers", "1"],
         cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        pass_fds=[listener.fileno()],
     )
+    listener.close()
     try:
         for _ in range(100):
             try:
