@@ -1,12 +1,18 @@
+"""Users, accounts and memberships are the admin's own work: editable here. What else
+the admin shows, and why, is in ``accounts.admin_site``."""
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from .admin_site import DeletionNamesOnlyShownObjects
 from .models import ApiToken, LevelChange, Membership, PartnerAccount, User
 
 
+# Editable. Deleting a user lists neither their notifications nor the scorecards that
+# keep a champion from being deleted (deactivate them instead).
 @admin.register(User)
-class UserAdmin(BaseUserAdmin, SimpleHistoryAdmin):
+class UserAdmin(DeletionNamesOnlyShownObjects, BaseUserAdmin, SimpleHistoryAdmin):
     list_display = ("username", "email", "first_name", "last_name", "global_role", "is_active")
     list_filter = ("global_role", "is_active", "is_staff")
     fieldsets = BaseUserAdmin.fieldsets + (("Tandem", {"fields": ("global_role", "title")}),)
@@ -25,8 +31,10 @@ class LevelChangeInline(admin.TabularInline):
     readonly_fields = ("recorded_at", "changed_by")
 
 
+# Editable. Deleting an account names only what the admin shows: not its scorecards
+# (a partner's draft), survey answers or notifications.
 @admin.register(PartnerAccount)
-class PartnerAccountAdmin(SimpleHistoryAdmin):
+class PartnerAccountAdmin(DeletionNamesOnlyShownObjects, SimpleHistoryAdmin):
     list_display = ("name", "kind", "level", "target_level", "region", "annual_value", "currency")
     list_filter = ("kind", "level", "target_level")
     search_fields = ("name", "slug", "industry", "region")
@@ -34,16 +42,18 @@ class PartnerAccountAdmin(SimpleHistoryAdmin):
     inlines = [MembershipInline, LevelChangeInline]
 
 
+# Editable: who may see which account, on which side.
 @admin.register(Membership)
-class MembershipAdmin(SimpleHistoryAdmin):
+class MembershipAdmin(DeletionNamesOnlyShownObjects, SimpleHistoryAdmin):
     list_display = ("user", "account", "side", "role")
     list_filter = ("side", "role")
     search_fields = ("user__username", "account__name")
     autocomplete_fields = ("user", "account")
 
 
+# Editable, for revoking only.
 @admin.register(ApiToken)
-class ApiTokenAdmin(SimpleHistoryAdmin):
+class ApiTokenAdmin(DeletionNamesOnlyShownObjects, SimpleHistoryAdmin):
     """Administrators see who has tokens and may revoke one (set “revoked at”); keys are
     made only by their owners, on their profile page."""
 

@@ -1,3 +1,4 @@
+import django.contrib.admin.apps
 from django.apps import AppConfig
 
 
@@ -32,3 +33,10 @@ class AccountsConfig(AppConfig):
                 account_list_changed()
 
         post_save.connect(user_changed, sender=User, weak=False, dispatch_uid="accounts.page_cache.user_changed")
+
+
+class AdminConfig(django.contrib.admin.apps.AdminConfig):
+    """Django's admin on Tandem's site: only administrators get in (see accounts.admin_site)."""
+
+    default = False  # accounts itself is AccountsConfig
+    default_site = "accounts.admin_site.TandemAdminSite"

@@ -1,21 +1,28 @@
+"""Notification: hidden. Each is written for one person under that person's rights (a
+champion's reminder about their scorecard, a manager's survey response count) and only
+they see it (``Notification.objects.for_user``); the admin is no exception.
+
+ReminderClaim: read-only — which reminder went to whom and when, to answer "did I get
+it?"; the claims are what makes each reminder go out once, so they are not edited here.
+
+EmailOptOut: read-only — each person sets their own on their preferences page."""
+
 from django.contrib import admin
 
-from .models import EmailOptOut, Notification, ReminderClaim
+from accounts.admin_site import ReadOnlyAdmin
 
-
-@admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["title", "user", "account", "kind", "created_at", "read_at", "emailed_at"]
-    list_filter = ["kind"]
-    search_fields = ["title", "user__username"]
-    raw_id_fields = ["user", "account"]
+from .models import EmailOptOut, ReminderClaim
 
 
 @admin.register(ReminderClaim)
-class ReminderClaimAdmin(admin.ModelAdmin):
+class ReminderClaimAdmin(ReadOnlyAdmin):
     list_display = ["kind", "subject_key", "period", "user", "claimed_at"]
     list_filter = ["kind", "period"]
-    raw_id_fields = ["user"]
+    fields = list_display
 
 
-admin.site.register(EmailOptOut)
+@admin.register(EmailOptOut)
+class EmailOptOutAdmin(ReadOnlyAdmin):
+    list_display = ["user", "kind", "created_at"]
+    list_filter = ["kind"]
+    fields = list_display

@@ -1,38 +1,32 @@
-from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+"""Assessment and Rating: hidden. Blind until both submit holds for administrators too —
+they belong to the home firm, so a partner's draft (its colours, comments and "what I
+need to do", even that it exists) is never theirs to see, and a submitted one only once
+the quarter opens. The scorecard pages apply that rule (``scorecards.selectors``) and
+are where an administrator releases or reopens a quarter; an admin list, its filters
+and simple-history's history pages could not.
 
-from .models import Assessment, Dimension, QuarterRelease, Rating
+Dimension: read-only — edited on the scorecard's dimensions page.
+
+QuarterRelease: read-only — made on the scorecard history page, which records who lifted
+the blind rule for which quarter and why; deleting one here would blind a quarter both
+sides have already seen."""
+
+from django.contrib import admin
+
+from accounts.admin_site import ReadOnlyAdmin
+
+from .models import Dimension, QuarterRelease
 
 
 @admin.register(Dimension)
-class DimensionAdmin(SimpleHistoryAdmin):
+class DimensionAdmin(ReadOnlyAdmin):
     list_display = ("name", "account", "position", "retired")
     list_filter = ("retired",)
     search_fields = ("name", "account__name")
-
-
-class RatingInline(admin.TabularInline):
-    model = Rating
-    extra = 0
-    readonly_fields = ("dimension", "colour", "comment", "action")
-    can_delete = False
-
-
-@admin.register(Assessment)
-class AssessmentAdmin(SimpleHistoryAdmin):
-    """Read-only here: reopening goes through the scorecard history page so the
-    service records it."""
-
-    list_display = ("account", "quarter", "side", "status", "champion", "submitted_at")
-    list_filter = ("side", "status")
-    search_fields = ("account__name", "quarter")
-    readonly_fields = ("account", "quarter", "side", "status", "champion", "submitted_at")
-    inlines = [RatingInline]
-
-    def has_add_permission(self, request):
-        return False
+    fields = ("name", "description", "account", "position", "retired")
 
 
 @admin.register(QuarterRelease)
-class QuarterReleaseAdmin(SimpleHistoryAdmin):
+class QuarterReleaseAdmin(ReadOnlyAdmin):
     list_display = ("account", "quarter", "released_by", "released_at")
+    fields = (*list_display, "reason")
