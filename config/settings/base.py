@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # With DEBUG on, 404 and 500 show the product's pages, not Django's (config/error_pages.py).
+    "config.error_pages.ProductErrorPagesMiddleware",
     # Last, as django-axes requires: it turns lockouts into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -171,6 +173,10 @@ CONTENT_SECURITY_POLICY = {
 # Tandem's own knobs.
 FISCAL_YEAR_START_MONTH = env_int("FISCAL_YEAR_START_MONTH", 1, minimum=1, maximum=12)
 HOME_FIRM_NAME = env_str("HOME_FIRM_NAME", "Tandem Home")
+# With DEBUG on (the demo, a developer's machine), still answer 404 and 500 with the
+# product's pages rather than Django's list of URL patterns and traceback page; the
+# traceback goes to the log. Turn off to get Django's debug pages.
+TANDEM_PRODUCT_ERROR_PAGES = env_bool("TANDEM_PRODUCT_ERROR_PAGES", True)
 
 # Celery: Redis when REDIS_URL is set, otherwise kombu's filesystem transport in DATA_DIR.
 REDIS_URL = env_broker_url("REDIS_URL")
