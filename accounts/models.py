@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from .text import validate_one_line
+
 
 class User(AbstractUser):
     class GlobalRole(models.TextChoices):
@@ -64,7 +66,8 @@ class PartnerAccount(models.Model):
         CUSTOMER = "customer", "Key customer"
         SUPPLIER = "supplier", "Strategic supplier"
 
-    name = models.CharField(max_length=200)
+    # Subjects of e-mails are built from the name: one line only (see accounts/text.py).
+    name = models.CharField(max_length=200, validators=[validate_one_line])
     slug = models.SlugField(max_length=80, unique=True)
     kind = models.CharField(max_length=10, choices=Kind.choices)
     level = models.PositiveSmallIntegerField(

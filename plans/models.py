@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import PartnerAccount, Side
 from accounts.quarters import QuarterField
+from accounts.text import validate_one_line
 
 MAX_ACTIVE_TOPICS = 5
 
@@ -178,7 +179,8 @@ class Meeting(models.Model):
     account = models.ForeignKey(PartnerAccount, on_delete=models.CASCADE, related_name="meetings")
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.QUARTERLY_REVIEW)
     held_on = models.DateField("date")
-    location = models.CharField(max_length=200, blank=True)
+    # Part of the reminder's e-mail subject: one line only (see accounts/text.py).
+    location = models.CharField(max_length=200, blank=True, validators=[validate_one_line])
     attendees = models.ManyToManyField(RosterEntry, blank=True, related_name="meetings")
     minutes = models.TextField(blank=True)
     internal_notes = models.TextField(

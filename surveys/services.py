@@ -40,6 +40,7 @@ from accounts.background import enqueue_debounced
 from accounts.models import PartnerAccount, Side, User
 from accounts.quarters import Quarter
 from accounts.signals import account_figures_changed
+from notifications.services import OneByOne, mail_subject
 from plans.models import RosterEntry
 
 from .models import SCALE, Invitation, RoundStatement, ScoreTally, SurveyComment, SurveyRound, SurveyStatement
@@ -302,7 +303,7 @@ def _survey_email(invitation: Invitation, token: str, *, reminder: bool) -> None
     if reminder:
         lines += ["", "If you kept the first e-mail, its link works too."]
     send_mail(
-        subject=f"[Tandem] {'Reminder: ' if reminder else ''}the {survey.quarter} survey on working with {other}",
+        subject=mail_subject(f"{'Reminder: ' if reminder else ''}the {survey.quarter} survey on working with {other}"),
         message="\n".join(lines), from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[invitation.email],
         fail_silently=False,
     )
@@ -355,13 +356,24 @@ def invitation_remind(*, invitation_id: int, today: dt.date) -> bool:
     return True
 
 
+def _invitations_pending(**round_filter) -> list[int]:
+    return list(Invitation.objects.filter(
+        invited_at__isnull=True, round__status=SurveyRound.Status.OPEN, **round_filter
+    ).order_by("round_id", "pk").values_list("pk", flat=True))
+
+
+def _invite_each(batch: OneByOne, invitation_ids: list[int]) -> int:
+    return sum(
+        bool(batch.attempt(f"invitation {pk}", lambda pk=pk: invitation_send(invitation_id=pk)))
+        for pk in invitation_ids
+    )
+
+
 def round_invitations_send(*, round_id: int) -> int:
     """Send the invitations of one round that have not gone out yet; each in its own
-    transaction, so one bad address does not hold back the others' claims."""
-    pending = Invitation.objects.filter(
-        round_id=round_id, invited_at__isnull=True, round__status=SurveyRound.Status.OPEN
-    ).values_list("pk", flat=True)
-    return sum(invitation_send(invitation_id=pk) for pk in list(pending))
+    transaction, so one bad address does not hold back the others (see ``OneByOne``)."""
+    with OneByOne(f"Invitations of survey round {round_id}") as batch:
+        return _invite_each(batch, _invitations_pending(round_id=round_id))
 
 
 def reminders_due(today: dt.date) -> list[int]:
@@ -385,14 +397,15 @@ def survey_mail_send_due(today: dt.date) -> MailRun:
     (say the broker was down when the round opened) and the reminders due. Safe to run
     as often as you like: every e-mail is claimed once."""
     closed = rounds_close_due(today)
-    invited = 0
-    for round_id in SurveyRound.objects.filter(
-        status=SurveyRound.Status.OPEN, invitations__invited_at__isnull=True
-    ).values_list("pk", flat=True).distinct():
-        invited += round_invitations_send(round_id=round_id)
-    reminded = sum(invitation_remind(invitation_id=pk, today=today) for pk in reminders_due(today))
-    log.info("Surveys on %s: %d rounds closed, %d invitations and %d reminders sent.", today, closed, invited,
-             reminded)
+    with OneByOne(f"Survey mail on {today}") as batch:
+        invited = _invite_each(batch, _invitations_pending())
+        reminded = sum(
+            bool(batch.attempt(f"reminder of invitation {pk}",
+                               lambda pk=pk: invitation_remind(invitation_id=pk, today=today)))
+            for pk in reminders_due(today)
+        )
+        log.info("Surveys on %s: %d rounds closed, %d invitations and %d reminders sent, %d failed.", today,
+                 closed, invited, reminded, len(batch.failures))
     return MailRun(closed=closed, invited=invited, reminded=reminded)
 
 

@@ -100,6 +100,8 @@ def test_an_account_manager_cannot_move_the_account_to_another_address(client, c
         ("currency", "E1", "three-letter currency code"),
         ("level", "9", "is not one of the available choices"),
         ("name", "", "This field is required."),
+        # The name goes into e-mail subjects: a line break there would add a header.
+        ("name", "Helix\r\nBcc: spy@evil.example", "Keep this on one line"),
     ],
 )
 def test_a_bad_field_gets_a_message_and_everything_typed_is_kept(client, cast, field, value, message):

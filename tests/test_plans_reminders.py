@@ -9,6 +9,7 @@ import datetime as dt
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership, Side
@@ -20,6 +21,7 @@ from plans.models import Action, AgendaItem, Meeting
 from portfolio.models import AccountHealth
 from portfolio.services import account_health_recompute
 
+from .api_helpers import api, token_client
 from .plans_helpers import action, meeting, person
 
 
@@ -102,6 +104,64 @@ def test_the_partner_firm_never_hears_of_an_internal_meeting(review, today):
     held.kind = Meeting.Kind.INTERNAL
     held.save()
     assert due("meeting_agenda", today) == [(cast["manager"].pk, held.held_on.isoformat())]
+
+
+def test_a_line_break_stored_in_a_location_goes_out_as_a_space_and_holds_back_no_other_meeting(review, today):
+    """Stored before the form refused it: the subject is put on one line when it is sent,
+    so no header is added and the header is valid — and every other meeting's reminder
+    of the same run goes out too."""
+    cast, held = review
+    steering = meeting(cast.account, kind=Meeting.Kind.STEERING_TEAM, days=2)
+    steering.attendees.set(held.attendees.all())
+    Meeting.objects.filter(pk=steering.pk).update(location="Room 1\r\nBcc: spy@evil.example")
+    sent = [n for n in reminders_send(today) if n.kind == "meeting_agenda"]
+    assert sorted((n.user_id, n.subject_key) for n in sent) == sorted(
+        (user.pk, f"meeting:{m.pk}") for user in (cast["manager"], cast["partner_champion"]) for m in (held, steering)
+    )
+    subjects = [message.subject for message in mail.outbox if " with Helix Components on " in message.subject]
+    assert len(subjects) == 4
+    assert sum("(Room 1 Bcc: spy@evil.example)" in subject for subject in subjects) == 2
+    assert sum("(Helix HQ)" in subject for subject in subjects) == 2
+    for message in mail.outbox:
+        assert message.bcc == [] and message.message()["Bcc"] is None
+        assert "\n" not in message.subject and "\r" not in message.subject
+    assert Notification.objects.get(user=cast["manager"], subject_key=f"meeting:{steering.pk}").title.endswith(
+        "(Room 1 Bcc: spy@evil.example)"
+    )
+
+
+def test_a_reminder_title_built_from_long_names_is_cut_to_fit_the_inbox(review, today):
+    """An account's name and a location may each be 200 characters: together they are
+    longer than a notification's title, which PostgreSQL would refuse to store."""
+    cast, held = review
+    held.location = "A" * 200
+    services.meeting_save(meeting=held, by=None)
+    sent = [n for n in reminders_send(today) if n.kind == "meeting_agenda"]
+    assert len(sent) == 2
+    for note in Notification.objects.filter(kind="meeting_agenda"):
+        assert len(note.title) == 200 and note.title.endswith("…")
+
+
+def test_the_meeting_form_refuses_a_line_break_in_the_location_and_keeps_what_was_typed(client, cast, today):
+    client.force_login(cast["manager"])
+    response = client.post(reverse("plans:meeting_add", args=[cast.account.slug]), {
+        "kind": "quarterly_review", "held_on": (today + dt.timedelta(days=20)).isoformat(),
+        "location": "Room 1\r\nBcc: spy@evil.example",
+    })
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Keep this on one line" in page and "Room 1" in page
+    assert not Meeting.objects.exists()
+
+
+def test_the_api_refuses_a_line_break_in_a_meeting_location(cast, today):
+    response = token_client(cast["manager"]).post(api("meeting-list", cast.account), {
+        "kind": "quarterly_review", "held_on": (today + dt.timedelta(days=20)).isoformat(),
+        "location": "Room 1\nBcc: spy@evil.example",
+    }, format="json")
+    assert response.status_code == 400
+    assert "Keep this on one line" in response.json()["location"][0]
+    assert not Meeting.objects.exists()
 
 
 @pytest.fixture

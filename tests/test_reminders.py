@@ -143,8 +143,9 @@ def test_the_next_quarter_is_a_new_reminder(helix):
 
 
 def test_a_retry_after_the_mail_server_failed_sends_each_reminder_once(helix):
-    """The first run dies on the second e-mail: that reminder's claim rolls back with it,
-    the first stays claimed. The retry sends the rest — nobody gets two, nobody none."""
+    """The first run fails on the second e-mail: that reminder's claim rolls back with it,
+    the others go out and stay claimed, and the run then reports the error (so that Celery
+    retries it). The retry sends the one left — nobody gets two, nobody none."""
     from django.core.mail import send_mail as real_send_mail
 
     calls = {"n": 0}
@@ -157,15 +158,42 @@ def test_a_retry_after_the_mail_server_failed_sends_each_reminder_once(helix):
 
     with mock.patch("notifications.services.send_mail", side_effect=flaky), pytest.raises(SMTPException):
         reminders_send(APRIL_2)
-    assert ReminderClaim.objects.count() == Notification.objects.count() == len(mail.outbox) == 1
+    assert ReminderClaim.objects.count() == Notification.objects.count() == len(mail.outbox) == 2
 
     with mock.patch("notifications.services.send_mail", side_effect=flaky):
         retried = reminders_send(APRIL_2)
-    assert len(retried) == 2
+    assert len(retried) == 1
     assert ReminderClaim.objects.count() == Notification.objects.count() == len(mail.outbox) == 3
     assert sorted(m.to[0] for m in mail.outbox) == sorted(
         {m.to[0] for m in mail.outbox}
     )  # no address twice
+
+
+def test_a_reminder_that_cannot_be_sent_holds_back_no_other_and_goes_out_once_on_the_next_run(helix, caplog):
+    """Whatever the error — here the mail library refusing one message — the others of the
+    run go out; the failed one is logged, not counted as sent, and the next run sends it."""
+    cast = helix
+    from django.core.mail import send_mail as real_send_mail
+
+    def refuse_the_champion(*args, recipient_list, **kwargs):
+        if recipient_list == [cast["champion"].email]:
+            raise ValueError("Header values may not contain linefeed or carriage return characters")
+        return real_send_mail(*args, recipient_list=recipient_list, **kwargs)
+
+    with mock.patch("notifications.services.send_mail", side_effect=refuse_the_champion), \
+            pytest.raises(ValueError):
+        reminders_send(APRIL_2)
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([cast["manager"].email, cast["partner_champion"].email])
+    assert not ReminderClaim.objects.filter(user=cast["champion"]).exists()
+    assert not Notification.objects.filter(user=cast["champion"]).exists()
+    assert "scorecard_missing account" in caplog.text and "failed and is left for the next run" in caplog.text
+
+    retried = reminders_send(APRIL_2)
+    assert [n.user for n in retried] == [cast["champion"]]
+    assert reminders_send(APRIL_2) == []
+    recipients = [m.to[0] for m in mail.outbox]
+    assert len(recipients) == len(set(recipients)) == 3
+    assert ReminderClaim.objects.count() == Notification.objects.count() == 3
 
 
 def test_the_task_retries_transient_errors_only():

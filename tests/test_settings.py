@@ -34,6 +34,8 @@ def run_check(settings_module="config.settings.local", *args, **env):
         ("REDIS_URL", "redis://127.0.0.1:port/0"),
         ("ALLOWED_HOSTS", "example.com,,other.com"),
         ("AXES_FAILURE_LIMIT", "0"),
+        ("AXES_IP_FAILURE_LIMIT", "4"),  # below the limit per username (5): the address would pause first
+        ("TRUSTED_PROXY_COUNT", "-1"),
         ("API_THROTTLE_RATE", "lots"),
         ("API_THROTTLE_RATE", "100/fortnight"),
     ],

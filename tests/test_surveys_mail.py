@@ -3,7 +3,7 @@ run or retry; rounds close themselves after their last day; managers hear in-app
 when a round is about to close."""
 
 import datetime as dt
-from smtplib import SMTPException
+from smtplib import SMTPException, SMTPRecipientsRefused
 from unittest import mock
 
 import pytest
@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
+from accounts.models import PartnerAccount
 from notifications.reminders import registered_kinds
 from notifications.services import reminders_due
 from surveys import services
@@ -60,6 +61,39 @@ def test_a_failed_email_is_sent_by_the_next_run(cast):
     assert Invitation.objects.get().invited_at is None
     assert services.survey_mail_send_due(TODAY()).invited == 1
     assert len(mail.outbox) == 1
+
+
+def test_an_address_the_mail_server_refuses_holds_back_nobody_else(cast):
+    """One refused address fails its own e-mails only: the others' invitations and
+    reminders go out, the run then reports the error, and the next run sends the rest."""
+    from django.core.mail import send_mail as real_send_mail
+
+    survey = draft_round(cast.account, home=3, closes_in=2)
+    services.round_open(survey=survey, by=None)
+    refused = "home2@example.com"
+
+    def refuse_one(*args, recipient_list, **kwargs):
+        if recipient_list == [refused]:
+            raise SMTPRecipientsRefused({refused: (550, b"mailbox unavailable")})
+        return real_send_mail(*args, recipient_list=recipient_list, **kwargs)
+
+    with mock.patch("surveys.services.send_mail", side_effect=refuse_one), pytest.raises(SMTPRecipientsRefused):
+        services.survey_mail_send_due(TODAY())
+    assert sorted(m.to[0] for m in mail.outbox) == ["home1@example.com"] * 2 + ["home3@example.com"] * 2
+    assert Invitation.objects.get(email=refused).invited_at is None
+
+    run = services.survey_mail_send_due(TODAY())
+    assert (run.invited, run.reminded) == (1, 1)
+    assert sorted(m.to[0] for m in mail.outbox if m.to == [refused]) == [refused] * 2
+    assert services.survey_mail_send_due(TODAY()) == services.MailRun(closed=0, invited=0, reminded=0)
+
+
+def test_a_line_break_in_a_stored_account_name_does_not_reach_the_subject(cast):
+    PartnerAccount.objects.filter(pk=cast.account.pk).update(name="Helix\r\nBcc: spy@evil.example")
+    survey, _ = open_round(cast.account, home=1)
+    [message] = mail.outbox
+    assert message.subject == f"[Tandem] the {survey.quarter} survey on working with Helix Bcc: spy@evil.example"
+    assert message.message()["Bcc"] is None
 
 
 def test_the_reminder_goes_once_in_the_last_days_and_only_to_those_who_have_not_answered(cast):

@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # With DEBUG on, 404 and 500 show the product's pages, not Django's (config/error_pages.py).
+    "config.error_pages.ProductErrorPagesMiddleware",
     # Last, as django-axes requires: it turns lockouts into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -122,10 +124,18 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Logins are rate-limited per username and address: five failures lock that pair out.
+# Sign-ins are rate-limited per username and address: five failures pause that pair.
+# An address is paused too after more failures over all usernames (password spraying),
+# never a username alone, which would let anyone lock a known person out (accounts/lockout.py).
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_IP_FAILURE_LIMIT = env_int("AXES_IP_FAILURE_LIMIT", max(20, AXES_FAILURE_LIMIT), minimum=AXES_FAILURE_LIMIT)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15, minimum=1) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "accounts.lockout.AddressLimitHandler"
+# How many reverse proxies stand in front of Tandem, each appending to X-Forwarded-For:
+# sign-ins are counted per client address, not per proxy (0: the connection is the client).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0, maximum=5)
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 
@@ -163,6 +173,10 @@ CONTENT_SECURITY_POLICY = {
 # Tandem's own knobs.
 FISCAL_YEAR_START_MONTH = env_int("FISCAL_YEAR_START_MONTH", 1, minimum=1, maximum=12)
 HOME_FIRM_NAME = env_str("HOME_FIRM_NAME", "Tandem Home")
+# With DEBUG on (the demo, a developer's machine), still answer 404 and 500 with the
+# product's pages rather than Django's list of URL patterns and traceback page; the
+# traceback goes to the log. Turn off to get Django's debug pages.
+TANDEM_PRODUCT_ERROR_PAGES = env_bool("TANDEM_PRODUCT_ERROR_PAGES", True)
 
 # Celery: Redis when REDIS_URL is set, otherwise kombu's filesystem transport in DATA_DIR.
 REDIS_URL = env_broker_url("REDIS_URL")

@@ -62,6 +62,10 @@ def env_int(name: str, default: int, *, minimum: int | None = None, maximum: int
     except ValueError:
         raise _malformed(name, value, "a whole number") from None
     if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+        if maximum is None:
+            raise _malformed(name, value, f"a whole number of at least {minimum}")
+        if minimum is None:
+            raise _malformed(name, value, f"a whole number of at most {maximum}")
         raise _malformed(name, value, f"a whole number from {minimum} to {maximum}")
     return number
 
