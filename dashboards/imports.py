@@ -25,6 +25,7 @@ from django.core.validators import DecimalValidator
 from django.db import transaction
 
 from accounts.access import AccountAccess
+from accounts.downloads import CSV_TYPE, XLSX_TYPE, Value, csv_text, undefused, workbook, workbook_bytes, xlsx_append
 from accounts.quarters import Quarter
 
 from .models import VALUE_DIGITS, MetricDefinition, MetricResult, unit_problem
@@ -86,7 +87,8 @@ def read_table(name: str, content: bytes) -> list[dict[str, str]]:
         rows = _csv_rows(content)
     else:
         raise ImportFormatError("Upload a .csv or .xlsx file.")
-    rows = [row for row in rows if any(cell for cell in row)]
+    # A file we wrote comes back with an apostrophe before text like "-5% after the strike".
+    rows = [[undefused(cell) for cell in row] for row in rows if any(cell for cell in row)]
     if not rows:
         raise ImportFormatError("The file is empty.")
     header = [cell.strip().lower() for cell in rows[0]]
@@ -233,49 +235,41 @@ def results_import(*, access: AccountAccess, quarter: Quarter, name: str, conten
 # --- the template -----------------------------------------------------------------------
 
 
-def template_rows(*, access: AccountAccess, quarter: Quarter) -> list[list[str]]:
+def template_rows(*, access: AccountAccess, quarter: Quarter) -> list[list[Value]]:
     """The header and one row per active metric, with the figure stored for the
     downloader's side (blank when there is none)."""
-    from .forms import plain
-
     side = access.side
     metrics = list(access.account.metrics.active().order_by("position", "name"))
     stored = {r.metric_id: r for r in MetricResult.objects.filter(metric__in=metrics, quarter=quarter)}
-    rows = [TEMPLATE_COLUMNS]
+    rows: list[list[Value]] = [TEMPLATE_COLUMNS]
     for metric in metrics:
         result = stored.get(metric.pk)
+        value = result.value_of(side) if result else None
         rows.append([
             str(metric.pk), metric.name, metric.get_unit_display(), str(quarter),
-            plain(result.value_of(side)) if result else "", result.note_of(side) if result else "",
+            None if value is None else value.normalize(),  # 98, not 98.0000; and a number, for Excel
+            result.note_of(side) if result else "",
         ])
     return rows
 
 
-def template_csv(rows: list[list[str]]) -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # the BOM lets Excel read it as UTF-8
+def template_csv(rows: list[list[Value]]) -> bytes:
+    return ("\ufeff" + csv_text(rows)).encode("utf-8")  # the BOM lets Excel read it as UTF-8
 
 
-def template_xlsx(rows: list[list[str]], *, title: str) -> bytes:
-    from openpyxl import Workbook
+def template_xlsx(rows: list[list[Value]], *, title: str) -> bytes:
     from openpyxl.styles import Font
 
-    book = Workbook()
+    book = workbook()
     sheet = book.active
     sheet.title = title[:31]
-    for row in rows:
-        sheet.append(row)
-    for cell in sheet[1]:
+    for cell in xlsx_append(sheet, rows[0]):
         cell.font = Font(bold=True)
+    for row in rows[1:]:
+        xlsx_append(sheet, row)
     for letter, width in zip("ABCDEF", (10, 42, 22, 10, 12, 40), strict=True):
         sheet.column_dimensions[letter].width = width
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return workbook_bytes(book)
 
 
 def template_file(*, access: AccountAccess, quarter: Quarter, kind: str) -> tuple[bytes, str, str]:
@@ -284,4 +278,4 @@ def template_file(*, access: AccountAccess, quarter: Quarter, kind: str) -> tupl
     filename = f"{access.account.slug}-{quarter}-{access.side}-results.{kind}"
     if kind == "xlsx":
         return template_xlsx(rows, title=str(quarter)), XLSX_TYPE, filename
-    return template_csv(rows), "text/csv; charset=utf-8", filename
+    return template_csv(rows), CSV_TYPE, filename
