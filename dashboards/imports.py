@@ -11,20 +11,30 @@ Columns (the header row names them; order and case do not matter):
 being imported, so that last quarter's file is not loaded into this one. ``unit`` is
 ignored (the template shows it as a reminder). Rows without a value are skipped: an
 import adds and corrects figures, it never blanks one out.
+
+A file is read a row at a time and refused at the first row past a limit (``MAX_ROWS``
+rows, ``MAX_LINES`` lines with the blank ones, ``MAX_COLUMNS`` columns, ``MAX_CELL``
+characters in a cell, and a workbook ``MAX_UNPACKED`` unpacked), so a file of a million
+rows costs what one of 501 does.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import zipfile
+from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import DecimalValidator
 from django.db import transaction
 
 from accounts.access import AccountAccess
+from accounts.downloads import CSV_TYPE, XLSX_TYPE, Value, csv_text, undefused, workbook, workbook_bytes, xlsx_append
 from accounts.quarters import Quarter
 
 from .models import VALUE_DIGITS, MetricDefinition, MetricResult, unit_problem
@@ -33,6 +43,16 @@ from .services import Figure, results_upsert
 TEMPLATE_COLUMNS = ["metric_id", "metric", "unit", "quarter", "value", "note"]
 MAX_ROWS = 500
 MAX_BYTES = 2 * 1024 * 1024
+# What a file may hold besides, each limit checked while the file is read, so that a
+# file far over one is refused after reading a little more than the limit:
+MAX_LINES = 2 * MAX_ROWS  # lines read, blank ones included
+MAX_COLUMNS = 50
+MAX_CELL = 1000  # characters; longer than any metric name or note may be
+# An .xlsx is a zip: 2 MB of it can unpack to hundreds of MB of XML. Opening a workbook
+# reads each sheet to the end when it does not say its size up front (12 s for a sheet of
+# a million rows), before a single row can be counted; a workbook laid out like the
+# template unpacks to well under 1 MB.
+MAX_UNPACKED = 5 * 1024 * 1024
 NOTE_LENGTH = 500
 _fits = DecimalValidator(VALUE_DIGITS["max_digits"], VALUE_DIGITS["decimal_places"])
 
@@ -65,6 +85,10 @@ class ImportReport:
 # --- reading files ----------------------------------------------------------------------
 
 
+def _mb(size: int) -> str:
+    return f"{size // (1024 * 1024)} MB"
+
+
 def _cell_text(value) -> str:
     if value is None:
         return ""
@@ -75,48 +99,104 @@ def _cell_text(value) -> str:
     return str(value).strip()
 
 
-def read_table(name: str, content: bytes) -> list[dict[str, str]]:
-    """The rows of a CSV or .xlsx file as dicts keyed by lower-case header."""
+def read_table(file: UploadedFile) -> list[list[str]]:
+    """The non-blank rows of a CSV or .xlsx file, the header's names in lower case.
+
+    The file is read a row at a time and refused at the first row past a limit; it is
+    read before any transaction begins (see :func:`results_import`)."""
+    if file.size is not None and file.size > MAX_BYTES:
+        raise ImportFormatError(f"The file is larger than {_mb(MAX_BYTES)}.")
+    content = file.read(MAX_BYTES + 1)
     if len(content) > MAX_BYTES:
-        raise ImportFormatError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
-    lowered = (name or "").lower()
+        raise ImportFormatError(f"The file is larger than {_mb(MAX_BYTES)}.")
+    lowered = (file.name or "").lower()
     if lowered.endswith(".xlsx") or content[:2] == b"PK":
-        rows = _xlsx_rows(content)
+        lines = _xlsx_rows(content)
     elif lowered.endswith((".csv", ".txt")) or not lowered:
-        rows = _csv_rows(content)
+        lines = _csv_rows(content)
     else:
         raise ImportFormatError("Upload a .csv or .xlsx file.")
-    rows = [row for row in rows if any(cell for cell in row)]
+    with closing(lines):
+        rows = _within_limits(lines)
     if not rows:
         raise ImportFormatError("The file is empty.")
-    header = [cell.strip().lower() for cell in rows[0]]
-    if len(rows) - 1 > MAX_ROWS:
-        raise ImportFormatError(f"The file has more than {MAX_ROWS} rows.")
-    return [header] + rows[1:]
+    return [[cell.lower() for cell in rows[0]], *rows[1:]]
 
 
-def _csv_rows(content: bytes) -> list[list[str]]:
+def _within_limits(lines: Iterator[list[str]]) -> list[list[str]]:
+    rows = []
+    for number, cells in enumerate(lines, start=1):
+        if number > MAX_LINES:
+            raise ImportFormatError(f"The file has more than {MAX_LINES} lines, blank ones included; "
+                                    f"an import has at most {MAX_ROWS} rows.")
+        if not any(cells):
+            continue
+        if len(rows) > MAX_ROWS:  # the header and MAX_ROWS rows already
+            raise ImportFormatError(f"The file has more than {MAX_ROWS} rows.")
+        if any(len(cell) > MAX_CELL for cell in cells):
+            raise ImportFormatError(f"Line {number} has a cell of more than {MAX_CELL:,} characters.")
+        # A file we wrote comes back with an apostrophe before text like "-5% after the strike".
+        rows.append([undefused(cell) for cell in cells])
+    return rows
+
+
+def _too_wide(number: int) -> ImportFormatError:
+    return ImportFormatError(f"Line {number} has more than {MAX_COLUMNS} columns.")
+
+
+def _csv_rows(content: bytes) -> Iterator[list[str]]:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ImportFormatError("The CSV file is not UTF-8 text; save it as “CSV UTF-8”.") from exc
     try:
-        dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else "", delimiters=",;\t")
+        dialect = csv.Sniffer().sniff(text[:4096].partition("\n")[0], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), dialect)]
+    reader = csv.reader(io.StringIO(text), dialect)
+    number = 0
+    while True:
+        number += 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            # csv refuses a cell over its field_size_limit (131,072 characters).
+            if "field larger than field limit" in str(exc):
+                raise ImportFormatError(f"Line {number} has a cell of more than {MAX_CELL:,} characters.") from exc
+            raise ImportFormatError(f"Line {number} cannot be read as CSV ({exc}).") from exc
+        if any(row[MAX_COLUMNS:]):
+            raise _too_wide(number)
+        yield [cell.strip() for cell in row[:MAX_COLUMNS]]
 
 
-def _xlsx_rows(content: bytes) -> list[list[str]]:
+def _xlsx_rows(content: bytes) -> Iterator[list[str]]:
     from openpyxl import load_workbook
 
+    unreadable = "The file cannot be read as an Excel workbook (.xlsx)."
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unpacked = sum(part.file_size for part in archive.infolist())
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise ImportFormatError(unreadable) from exc
+    if unpacked > MAX_UNPACKED:  # zipfile never unpacks a part beyond the size it declares
+        raise ImportFormatError(f"The workbook unpacks to more than {_mb(MAX_UNPACKED)}, far more than "
+                                f"{MAX_ROWS} rows need; copy the sheet to import into a workbook of its own.")
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise ImportFormatError("The file cannot be read as an Excel workbook (.xlsx).") from exc
+        raise ImportFormatError(unreadable) from exc
     try:
-        sheet = book.worksheets[0]
-        return [[_cell_text(cell) for cell in row] for row in sheet.iter_rows(values_only=True)]
+        for number, row in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1):
+            beyond = row[MAX_COLUMNS:]  # as wide as the sheet says it is: count, don't convert
+            if beyond.count(None) < len(beyond):
+                raise _too_wide(number)
+            yield [_cell_text(cell) for cell in row[:MAX_COLUMNS]]
+    except ImportFormatError:
+        raise
+    except Exception as exc:  # a damaged sheet shows only as its rows are read
+        raise ImportFormatError(unreadable) from exc
     finally:
         book.close()
 
@@ -196,17 +276,21 @@ def _check_rows(table: list, quarter: Quarter, metrics: list[MetricDefinition], 
     return checked
 
 
-def results_import(*, access: AccountAccess, quarter: Quarter, name: str, content: bytes) -> ImportReport:
+def results_import(*, access: AccountAccess, quarter: Quarter, file: UploadedFile) -> ImportReport:
     """Check the whole file, then save its figures for the importer's side — all or nothing.
 
-    The caller has checked that ``access`` may enter figures for its side."""
+    The file is read and checked outside any transaction, and only the writes take one:
+    on SQLite a transaction holds the one write lock, and every other request that writes
+    would wait for a large file to be read and then fail with "database is locked". So the
+    caller must not run inside a transaction (the import views are
+    ``non_atomic_requests``), and has checked that ``access`` may enter figures for its side."""
     side = access.side
     report = ImportReport(quarter=quarter, side=side)
     if quarter > Quarter.current():
         report.errors.append(RowError(0, "quarter", f"{quarter} has not begun yet; import up to {Quarter.current()}."))
         return report
     try:
-        table = read_table(name, content)
+        table = read_table(file)
     except ImportFormatError as exc:
         report.errors.append(RowError(0, "file", str(exc)))
         return report
@@ -233,49 +317,41 @@ def results_import(*, access: AccountAccess, quarter: Quarter, name: str, conten
 # --- the template -----------------------------------------------------------------------
 
 
-def template_rows(*, access: AccountAccess, quarter: Quarter) -> list[list[str]]:
+def template_rows(*, access: AccountAccess, quarter: Quarter) -> list[list[Value]]:
     """The header and one row per active metric, with the figure stored for the
     downloader's side (blank when there is none)."""
-    from .forms import plain
-
     side = access.side
     metrics = list(access.account.metrics.active().order_by("position", "name"))
     stored = {r.metric_id: r for r in MetricResult.objects.filter(metric__in=metrics, quarter=quarter)}
-    rows = [TEMPLATE_COLUMNS]
+    rows: list[list[Value]] = [TEMPLATE_COLUMNS]
     for metric in metrics:
         result = stored.get(metric.pk)
+        value = result.value_of(side) if result else None
         rows.append([
             str(metric.pk), metric.name, metric.get_unit_display(), str(quarter),
-            plain(result.value_of(side)) if result else "", result.note_of(side) if result else "",
+            None if value is None else value.normalize(),  # 98, not 98.0000; and a number, for Excel
+            result.note_of(side) if result else "",
         ])
     return rows
 
 
-def template_csv(rows: list[list[str]]) -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # the BOM lets Excel read it as UTF-8
+def template_csv(rows: list[list[Value]]) -> bytes:
+    return ("\ufeff" + csv_text(rows)).encode("utf-8")  # the BOM lets Excel read it as UTF-8
 
 
-def template_xlsx(rows: list[list[str]], *, title: str) -> bytes:
-    from openpyxl import Workbook
+def template_xlsx(rows: list[list[Value]], *, title: str) -> bytes:
     from openpyxl.styles import Font
 
-    book = Workbook()
+    book = workbook()
     sheet = book.active
     sheet.title = title[:31]
-    for row in rows:
-        sheet.append(row)
-    for cell in sheet[1]:
+    for cell in xlsx_append(sheet, rows[0]):
         cell.font = Font(bold=True)
+    for row in rows[1:]:
+        xlsx_append(sheet, row)
     for letter, width in zip("ABCDEF", (10, 42, 22, 10, 12, 40), strict=True):
         sheet.column_dimensions[letter].width = width
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return workbook_bytes(book)
 
 
 def template_file(*, access: AccountAccess, quarter: Quarter, kind: str) -> tuple[bytes, str, str]:
@@ -284,4 +360,4 @@ def template_file(*, access: AccountAccess, quarter: Quarter, kind: str) -> tupl
     filename = f"{access.account.slug}-{quarter}-{access.side}-results.{kind}"
     if kind == "xlsx":
         return template_xlsx(rows, title=str(quarter)), XLSX_TYPE, filename
-    return template_csv(rows), "text/csv; charset=utf-8", filename
+    return template_csv(rows), CSV_TYPE, filename

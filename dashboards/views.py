@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -266,6 +267,7 @@ def import_template(request: HttpRequest, slug: str, quarter: Quarter, kind: str
     return template_response(access=access, quarter=quarter, kind=kind)
 
 
+@transaction.non_atomic_requests  # the import takes a transaction for its writes only
 @login_required
 def results_import(request: HttpRequest, slug: str, quarter: Quarter) -> HttpResponse:
     """Upload a quarter's figures for your side from CSV or Excel: all rows or none."""
@@ -274,8 +276,7 @@ def results_import(request: HttpRequest, slug: str, quarter: Quarter) -> HttpRes
     form = ImportForm(request.POST or None, request.FILES or None)
     report, status = None, 200
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        report = imports.results_import(access=access, quarter=quarter, name=upload.name, content=upload.read())
+        report = imports.results_import(access=access, quarter=quarter, file=form.cleaned_data["file"])
         if report.ok:
             messages.success(
                 request, f"Imported {quarter}: {report.saved} figure{'s' if report.saved != 1 else ''} saved, "

@@ -1,16 +1,16 @@
 """The filtered table as CSV and Excel: the columns of the screen, in its order, one
-line per account in the table's sort order."""
+line per account in the table's sort order. Both are written by ``accounts.downloads``,
+which keeps an account named like a formula from running as one."""
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import io
 from collections.abc import Callable
+from decimal import Decimal
 
-from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+
+from accounts.downloads import Value, csv_text, workbook, workbook_bytes, xlsx_append
 
 from .selectors import COLUMNS, PortfolioRow
 
@@ -46,10 +46,10 @@ EXCEL_FORMATS = {
 }
 
 
-def _text(key: str, value, row: PortfolioRow) -> str:
+def _text(key: str, value, row: PortfolioRow) -> Value:
     """How a CSV cell reads: what the screen says, without the decoration."""
     if value is None:
-        return ""
+        return None
     if key == "green":
         return f"{value:.0%}"
     if key == "trend":
@@ -57,16 +57,8 @@ def _text(key: str, value, row: PortfolioRow) -> str:
     if key == "value":
         return f"{value:.0f} {row.account.currency}"
     if isinstance(value, float):
-        return f"{value:.2f}".rstrip("0").rstrip(".")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return _defused(str(value))
-
-
-def _defused(text: str) -> str:
-    """A spreadsheet opening the CSV must not run a cell as a formula (an account named
-    "=HYPERLINK(...)"): such text gets a leading apostrophe."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+        return Decimal(f"{value:.2f}".rstrip("0").rstrip("."))  # a number: a negative gap is no formula
+    return value
 
 
 def headers() -> list[str]:
@@ -74,29 +66,23 @@ def headers() -> list[str]:
 
 
 def portfolio_csv(rows: list[PortfolioRow]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(headers())
-    for row in rows:
-        writer.writerow([_text(column.key, VALUES[column.key](row), row) for column in COLUMNS])
-    return out.getvalue()
+    return csv_text([
+        headers(),
+        *([_text(column.key, VALUES[column.key](row), row) for column in COLUMNS] for row in rows),
+    ])
 
 
 def portfolio_workbook(rows: list[PortfolioRow], *, about: list[tuple[str, str]]) -> bytes:
     """An Excel workbook: the table on the first sheet (numbers as numbers, dates as
     dates, a filter on the header row), and what was exported on a second."""
-    book = Workbook()
+    book = workbook()
     sheet = book.active
     sheet.title = "Portfolio"
-    sheet.append(headers())
-    for cell in sheet[1]:
+    for cell in xlsx_append(sheet, headers()):
         cell.font = Font(bold=True)
-    for index, row in enumerate(rows, start=2):
-        for position, column in enumerate(COLUMNS, start=1):
-            value = VALUES[column.key](row)
-            cell = sheet.cell(row=index, column=position, value=value)
-            if isinstance(value, str) and value.startswith("="):
-                cell.data_type = "s"  # text, never a formula
+    for row in rows:
+        values = [VALUES[column.key](row) for column in COLUMNS]
+        for cell, column, value in zip(xlsx_append(sheet, values), COLUMNS, values, strict=True):
             if column.key == "value" and value is not None:
                 cell.number_format = f'#,##0 "{row.account.currency}"'
             elif column.key in EXCEL_FORMATS:
@@ -109,9 +95,7 @@ def portfolio_workbook(rows: list[PortfolioRow], *, about: list[tuple[str, str]]
 
     notes = book.create_sheet("About")
     for label, text in about:
-        notes.append([label, text])
+        xlsx_append(notes, [label, text])
     notes.column_dimensions["A"].width = 22
     notes.column_dimensions["B"].width = 80
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook_bytes(book)

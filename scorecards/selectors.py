@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from django.db.models import Avg, Count, Prefetch, Q
 
 from accounts.access import AccountAccess
+from accounts.downloads import Value
 from accounts.models import PartnerAccount, Side
 from accounts.quarters import Quarter, quarter_range
 
@@ -328,7 +329,7 @@ def heatmap_figure(side: str, quarters: list[str], dimensions: list[str], grid: 
     }
 
 
-def export_rows(access: AccountAccess) -> list[list[str]]:
+def export_rows(access: AccountAccess) -> list[list[Value]]:
     """Every submitted rating this user may see, for the CSV export, in three queries."""
     assessments = list(
         Assessment.objects.filter(account=access.account, status="submitted")
@@ -345,7 +346,7 @@ def export_rows(access: AccountAccess) -> list[list[str]]:
             colour = rating.colour_choice
             rows.append([
                 str(assessment.quarter), assessment.get_side_display(), rating.dimension.name,
-                colour.label if colour else "", str(int(colour)) if colour else "", rating.comment, rating.action,
+                colour.label if colour else "", int(colour) if colour else None, rating.comment, rating.action,
             ])
     return rows
 

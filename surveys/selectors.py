@@ -37,6 +37,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
@@ -357,7 +358,7 @@ EXPORT_HEADER = ["quarter", "statement", "firm", "invited", "answered", "mean (1
                  "strongly disagree", "disagree", "neutral", "agree", "strongly agree", "gap (home - partner)"]
 
 
-def export_rows(account: PartnerAccount) -> list[list[str]]:
+def export_rows(account: PartnerAccount) -> list[list[str | Decimal | None]]:
     """Every closed round's results per statement and firm, withheld where fewer than
     three of the firm answered — the same rule as the pages, because the same selector."""
     rows = []
@@ -374,5 +375,6 @@ def export_rows(account: PartnerAccount) -> list[list[str]]:
                     rows.append(base + ["withheld: fewer than three answered"] + [""] * 7)
                     continue
                 rows.append(base + [f"{stats.mean:.2f}", f"{stats.spread:.2f}", *map(str, stats.distribution),
-                                    "" if gap is None else f"{gap:+.2f}"])
+                                    # a number, not "+1.33" text a spreadsheet would take for a formula
+                                    None if gap is None else Decimal(f"{gap:.2f}")])
     return rows
