@@ -122,6 +122,13 @@ class AccountAccess:
         partner champion answers like everyone else and sees the same anonymous results)."""
         return self.can_edit_account
 
+    @property
+    def can_confirm_partner_respondents(self) -> bool:
+        """The partner firm vouches for the people a survey round asks as its own: its
+        executive champion confirms the list before the round can open. Nobody on the
+        home side may, administrators included (see ``surveys.services``)."""
+        return self.is_partner and self.is_champion
+
     def can_update_action(self, owner_user_id: int | None) -> bool:
         """An action's status and progress note: the plan's editors, and the action's owner
         (through a roster entry linked to their login) unless they only view the account."""

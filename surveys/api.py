@@ -2,9 +2,11 @@
 
 Results come only from ``selectors.rounds_results`` and ``selectors.round_results`` —
 the one place that applies the anonymity rule (a firm's figures once the round is closed
-and only when at least three of its people answered). No individual answer is stored, so
-none can be served; who was asked is for those who run surveys, and whether a person
-answered is shown to nobody.
+and only when at least three of its people answered; while it is open, per firm only
+whether three have answered yet). No individual answer is stored, so none can be served;
+who was asked is for those who run surveys, and whether a person answered is shown to
+nobody. The partner firm's champion confirms who is asked as the partner firm's before
+a round can open (``partner-confirmation``), as on the pages, through the same service.
 """
 
 from __future__ import annotations
@@ -26,6 +28,11 @@ from .models import Invitation, SurveyRound
 class PerFirmCountSerializer(serializers.Serializer):
     home = serializers.IntegerField()
     partner = serializers.IntegerField()
+
+
+class PerFirmFlagSerializer(serializers.Serializer):
+    home = serializers.BooleanField()
+    partner = serializers.BooleanField()
 
 
 class PerFirmCommentsSerializer(serializers.Serializer):
@@ -62,11 +69,18 @@ class RoundSerializer(serializers.Serializer):
     closes_on = serializers.DateField(source="survey.closes_on", help_text="The last day to answer.")
     opened_at = serializers.DateTimeField(source="survey.opened_at", allow_null=True)
     closed_at = serializers.DateTimeField(source="survey.closed_at", allow_null=True)
+    partner_confirmed_at = serializers.DateTimeField(
+        source="survey.partner_confirmed_at", allow_null=True,
+        help_text="When the partner firm's champion confirmed the people asked as the partner firm's; a round that "
+                  "asks any opens only after that.")
     released = serializers.BooleanField(help_text="Closed: results are shown for each firm with enough answers.")
     min_respondents = serializers.SerializerMethodField(help_text="Answers a firm needs for its results to show.")
     invited = PerFirmCountSerializer()
-    answered = PerFirmCountSerializer(help_text="How many of each firm answered (never who).")
-    home_rate = serializers.FloatField(allow_null=True, help_text="Response rate, 0–1.")
+    answered = PerFirmCountSerializer(allow_null=True, help_text="How many of each firm answered (never who); null "
+                                                                 "until the round closes.")
+    threshold_reached = PerFirmFlagSerializer(help_text="Whether at least min_respondents of each firm have "
+                                                        "answered: the only figure while the round is open.")
+    home_rate = serializers.FloatField(allow_null=True, help_text="Response rate, 0–1; null until the round closes.")
     partner_rate = serializers.FloatField(allow_null=True)
     total_rate = serializers.FloatField(allow_null=True)
     home_shown = serializers.BooleanField()
@@ -96,8 +110,29 @@ class RespondentSerializer(serializers.ModelSerializer):
         return invitation.invited_at is not None
 
 
+class PartnerPersonSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Invitation
+        fields = ["name", "email"]
+        read_only_fields = fields
+
+
+class PartnerConfirmationSerializer(serializers.Serializer):
+    """The people a round asks as the partner firm's, and whether its champion confirmed them."""
+
+    people = PartnerPersonSerializer(many=True)
+    confirmed_at = serializers.DateTimeField(allow_null=True)
+
+
+class PartnerConfirmSerializer(serializers.Serializer):
+    emails = serializers.ListField(
+        child=serializers.CharField(max_length=254), allow_empty=False,
+        help_text="The addresses of the people you confirm: exactly the list as you read it. If it has changed "
+                  "since, nothing is confirmed.")
+
+
 class RoundCreateSerializer(serializers.Serializer):
-    quarter = QuarterField(help_text="The current quarter or an earlier one.")
+    quarter = QuarterField(help_text=f"The current quarter or one of the {services.ROUND_QUARTERS_BACK} before it.")
     closes_on = serializers.DateField(help_text="The last day to answer; not in the past.")
 
 
@@ -120,8 +155,9 @@ class RespondentsAddSerializer(serializers.Serializer):
 
 ROUND = {
     "quarter": "2026-Q2", "status": "closed", "closes_on": "2026-06-20", "opened_at": "2026-06-01T08:00:00Z",
-    "closed_at": "2026-06-21T02:00:00Z", "released": True, "min_respondents": 3,
-    "invited": {"home": 6, "partner": 5}, "answered": {"home": 5, "partner": 2},
+    "closed_at": "2026-06-21T02:00:00Z", "partner_confirmed_at": "2026-05-29T15:12:00Z", "released": True,
+    "min_respondents": 3, "invited": {"home": 6, "partner": 5}, "answered": {"home": 5, "partner": 2},
+    "threshold_reached": {"home": True, "partner": False},
     "home_rate": 0.83, "partner_rate": 0.4, "total_rate": 0.64, "home_shown": True, "partner_shown": False,
     "home_index": 68.75, "partner_index": None, "index": None,
 }
@@ -141,6 +177,11 @@ RESPONDENT_EXAMPLE = OpenApiExample("A person asked", response_only=True, value=
 
 DRAFT_EXAMPLE = OpenApiExample("A new round", request_only=True, value={"quarter": "2026-Q3",
                                                                        "closes_on": "2026-09-20"})
+PARTNER_LIST_EXAMPLE = OpenApiExample("The partner firm's people, not yet confirmed", response_only=True, value={
+    "people": [{"name": "Pat Partner", "email": "pat@partner.example"}], "confirmed_at": None,
+})
+CONFIRM_EXAMPLE = OpenApiExample("Confirming the list as read", request_only=True,
+                                 value={"emails": ["pat@partner.example"]})
 PEOPLE_EXAMPLE = OpenApiExample("Two people", request_only=True, value={"people": [
     {"email": "pat@partner.example", "side": "partner", "name": "Pat Partner", "roster_entry": 5},
     {"email": "ana@home.example", "side": "home", "name": ""},
@@ -158,7 +199,9 @@ PEOPLE_EXAMPLE = OpenApiExample("Two people", request_only=True, value={"people"
 )
 class SurveyRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AccountScopedViewSet):
     """Every member reads the anonymous results; those who run surveys (``can_run_surveys``)
-    draft, open, close and delete rounds and see who was asked. Writes call ``surveys.services``."""
+    draft, open, close and delete rounds and see who was asked; the partner firm's champion
+    (``can_confirm_partner_respondents``) confirms who is asked as the partner firm's.
+    Writes call ``surveys.services``."""
 
     model = SurveyRound
     lookup_field = "quarter"
@@ -170,6 +213,8 @@ class SurveyRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Accou
     def allowed(self, access):
         if self.action == "respondents":
             return access.can_run_surveys
+        if self.action == "partner_confirmation":
+            return access.can_confirm_partner_respondents
         return super().allowed(access)
 
     def can_write(self, access):
@@ -178,6 +223,8 @@ class SurveyRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Accou
     def get_serializer_class(self):
         if self.action == "respondents":
             return RespondentSerializer
+        if self.action == "partner_confirmation":
+            return PartnerConfirmationSerializer
         return RoundDetailSerializer if self.action == "retrieve" else RoundSerializer
 
     def scoped_queryset(self):
@@ -222,11 +269,30 @@ class SurveyRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Accou
     def close_round(self, request, account_slug, quarter):
         return self._detail(services.round_close(survey=self._round(quarter), by=request.user))
 
+    @extend_schema(methods=["GET"], summary="The people a round asks as the partner firm's (the partner's champion)",
+                   responses=PartnerConfirmationSerializer, examples=[PARTNER_LIST_EXAMPLE])
+    @extend_schema(methods=["POST"], summary="Confirm, as the partner's champion, that the people asked as the partner "
+                                             "firm's are its people: a round asking any opens only then",
+                   request=PartnerConfirmSerializer, responses=PartnerConfirmationSerializer,
+                   examples=[CONFIRM_EXAMPLE, PARTNER_LIST_EXAMPLE])
+    @action(detail=True, methods=["get", "post"], url_path="partner-confirmation", url_name="partner-confirmation",
+            pagination_class=None, filter_backends=[])
+    def partner_confirmation(self, request, account_slug, quarter):
+        survey = self._round(quarter)
+        if request.method == "POST":
+            given = PartnerConfirmSerializer(data=request.data)
+            given.is_valid(raise_exception=True)
+            survey = services.partner_respondents_confirm(survey=survey, by=request.user,
+                                                          emails=given.validated_data["emails"])
+        return Response(PartnerConfirmationSerializer({
+            "people": selectors.partner_people(survey), "confirmed_at": survey.partner_confirmed_at,
+        }).data)
+
     @extend_schema(methods=["GET"], summary="Who was asked in a round (those who run surveys); never whether they "
                                             "answered", responses=RespondentSerializer(many=True),
                    examples=[RESPONDENT_EXAMPLE])
-    @extend_schema(methods=["POST"], summary="Ask more people (those who run surveys); in an open round their links "
-                                             "go out at once", request=RespondentsAddSerializer,
+    @extend_schema(methods=["POST"], summary="Ask more people in a draft round (those who run surveys); once it opens "
+                                             "the people asked are fixed", request=RespondentsAddSerializer,
                    responses={201: RespondentSerializer(many=True)}, examples=[PEOPLE_EXAMPLE, RESPONDENT_EXAMPLE])
     @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def respondents(self, request, account_slug, quarter):

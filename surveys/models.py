@@ -14,6 +14,9 @@ How anonymity is built into the tables
   history tables — can join an answer back to the person who gave it.
 * Results are read only through ``surveys.selectors.round_results``, which applies the
   threshold of three respondents per firm and shows a round's results once it is closed.
+* A round only moves forward — draft, open, closed — and a closed round never reopens
+  (``SurveyRound.clean``/``save`` and a check constraint; ``surveys.services`` explains
+  why that and the partner firm's confirmation of its people make a round impossible to rig).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -38,6 +42,10 @@ SCALE = {
     4: "Agree",
     5: "Strongly agree",
 }
+
+ONLY_FORWARD = ("A survey round only moves forward, from draft to open to closed: a closed round never reopens, "
+                "and when it opened and closed stays as it was.")
+_STATUS_ORDER = {"draft": 0, "open": 1, "closed": 2}
 
 
 class SurveyStatement(models.Model):
@@ -60,7 +68,11 @@ class SurveyStatement(models.Model):
 
 
 class SurveyRound(models.Model):
-    """One quarter's survey of an account: drafted, opened (invitations go out), closed."""
+    """One quarter's survey of an account: drafted, opened (invitations go out), closed.
+
+    Its status only moves forward. Once a round is closed it stays closed, with the time
+    it closed: reopening it would let one more person answer and the difference between
+    the two sets of results would be that person's answers."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -73,6 +85,12 @@ class SurveyRound(models.Model):
     closes_on = models.DateField(help_text="The last day on which people can answer.")
     opened_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The partner firm vouches for the people asked as its own: its executive champion
+    # confirms the list before the round can open. Any change to the list clears this.
+    partner_confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    partner_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False,
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -86,10 +104,34 @@ class SurveyRound(models.Model):
                 violation_error_message="This account already has a survey round for this quarter.",
             ),
             models.CheckConstraint(condition=Q(status__in=["draft", "open", "closed"]), name="survey_status_known"),
+            # The status and the times agree: a round cannot be open while it carries the
+            # time it closed, so reopening would have to erase that time (which ``save``
+            # refuses) rather than slip past it.
+            models.CheckConstraint(
+                condition=(
+                    Q(status="draft", opened_at__isnull=True, closed_at__isnull=True)
+                    | Q(status="open", opened_at__isnull=False, closed_at__isnull=True)
+                    | Q(status="closed", opened_at__isnull=False, closed_at__isnull=False)
+                ),
+                name="survey_status_matches_its_times",
+                violation_error_message="A round's status must match when it opened and closed.",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.account} survey {self.quarter}"
+
+    # Checked on every save as well as in ``clean``: the admin's forms, a shell or any
+    # future code saves through here, and none of them may turn a round back.
+    def save(self, *args, **kwargs):
+        if self._moves_back():
+            raise ValidationError(ONLY_FORWARD)
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        if self._moves_back():
+            raise ValidationError(ONLY_FORWARD)
 
     @property
     def is_draft(self) -> bool:
@@ -106,6 +148,18 @@ class SurveyRound(models.Model):
     def accepts_answers(self, today=None) -> bool:
         """Open, and its closing day has not passed (the nightly job closes it formally)."""
         return self.is_open and (today or timezone.localdate()) <= self.closes_on
+
+    def _moves_back(self) -> bool:
+        """Would saving turn this round back, or change when it opened or closed?"""
+        if self.pk is None:
+            return False
+        stored = SurveyRound.objects.filter(pk=self.pk).values("status", "opened_at", "closed_at").first()
+        if stored is None:
+            return False
+        if _STATUS_ORDER.get(self.status, 99) < _STATUS_ORDER.get(stored["status"], 0):
+            return True
+        return any(stored[name] is not None and getattr(self, name) != stored[name]
+                   for name in ("opened_at", "closed_at"))
 
 
 class RoundStatement(models.Model):

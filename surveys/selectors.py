@@ -6,9 +6,10 @@ Every page, export, chart, roll-up (the portfolio's survey index) and the API ge
 results from :func:`round_results`, :func:`rounds_results`, :func:`survey_history` or
 :func:`latest_survey_index`, which all go through :func:`_results_for_rounds`:
 
-* A round's results are shown once the round is **closed**. While it is open only how
-  many people of each firm have answered is shown — watching the figures move as each
-  answer arrives would tell what that one person answered.
+* A round's results are shown once the round is **closed**. While it is open, the only
+  live figure is, per firm, whether at least three have answered yet: watching exact
+  counts (or rates) move as each answer arrives would tell *who* answered, and watching
+  figures move would tell what they said. Exact counts come with the results, at close.
 * A firm's results are shown only when at least **three** (``MIN_RESPONDENTS``) of its
   people answered; otherwise that firm's means, spreads, distribution and comments are
   withheld, and so is everything computed from them (the gap, the survey index).
@@ -113,7 +114,7 @@ class StatementResult:
 class RoundResults:
     survey: SurveyRound
     invited: dict[str, int]
-    answered: dict[str, int]
+    counted: dict[str, int]  # how many of each firm answered: only for the rules below, never shown while open
     statements: list[StatementResult]
 
     @property
@@ -126,7 +127,23 @@ class RoundResults:
 
     def shown(self, side: str) -> bool:
         """THE rule: may anyone see this firm's results for this round?"""
-        return self.released and self.answered[side] >= MIN_RESPONDENTS
+        return self.released and self.counted[side] >= MIN_RESPONDENTS
+
+    @property
+    def answered(self) -> dict[str, int] | None:
+        """How many of each firm answered — once the round is closed; None before."""
+        return self.counted if self.released else None
+
+    @property
+    def threshold_reached(self) -> dict[str, bool]:
+        """Per firm, whether at least three have answered: the only figure shown live."""
+        return {side: self.counted[side] >= MIN_RESPONDENTS for side in SIDES}
+
+    @property
+    def so_far(self) -> dict[str, str]:
+        """``threshold_reached`` in words, for the pages and the managers' reminder."""
+        return {side: f"{'at least' if reached else 'fewer than'} {MIN_RESPONDENTS}"
+                for side, reached in self.threshold_reached.items()}
 
     @property
     def home_shown(self) -> bool:
@@ -141,9 +158,10 @@ class RoundResults:
         return self.home_shown or self.partner_shown
 
     def response_rate(self, side: str | None = None) -> float | None:
+        """Answered ÷ invited, once the round is closed (a live rate is a live count)."""
         sides = [side] if side else list(SIDES)
         invited = sum(self.invited[s] for s in sides)
-        return None if not invited else sum(self.answered[s] for s in sides) / invited
+        return None if not invited or not self.released else sum(self.counted[s] for s in sides) / invited
 
     @property
     def home_rate(self) -> float | None:
@@ -158,8 +176,8 @@ class RoundResults:
         return self.response_rate()
 
     @property
-    def total_answered(self) -> int:
-        return sum(self.answered.values())
+    def total_answered(self) -> int | None:
+        return sum(self.counted.values()) if self.released else None
 
     @property
     def total_invited(self) -> int:
@@ -210,10 +228,10 @@ def _results_for_rounds(rounds: list[SurveyRound]) -> dict[int, RoundResults]:
     results = {}
     released_sides: dict[int, set[str]] = {}
     for survey in rounds:
-        answered = {
+        counted = {
             side: max((sum(tallies[(s.pk, side)]) for s in statements[survey.pk]), default=0) for side in SIDES
         }
-        result = RoundResults(survey=survey, invited=counts[survey.pk], answered=answered, statements=[])
+        result = RoundResults(survey=survey, invited=counts[survey.pk], counted=counted, statements=[])
         visible = {side for side in SIDES if result.shown(side)}
         released_sides[survey.pk] = visible
         for statement in statements[survey.pk]:
@@ -243,7 +261,8 @@ def _results_for_rounds(rounds: list[SurveyRound]) -> dict[int, RoundResults]:
 
 def round_for(access: AccountAccess, quarter: Quarter) -> SurveyRound:
     """The account's round for the quarter, or 404."""
-    return get_object_or_404(SurveyRound.objects.filter(account=access.account), quarter=quarter)
+    return get_object_or_404(SurveyRound.objects.filter(account=access.account).select_related("partner_confirmed_by"),
+                             quarter=quarter)
 
 
 def invitation_for(survey: SurveyRound, pk: int) -> Invitation:
@@ -294,6 +313,11 @@ def account_statements(account: PartnerAccount) -> list[SurveyStatement]:
 def round_invitations(survey: SurveyRound) -> list[Invitation]:
     """Who was asked — never whether or what they answered."""
     return list(survey.invitations.all().order_by("side", "name", "email"))
+
+
+def partner_people(survey: SurveyRound) -> list[Invitation]:
+    """The people asked as the partner firm's: what its champion confirms."""
+    return list(survey.invitations.filter(side=Side.PARTNER).order_by("name", "email"))
 
 
 def roster_candidates(survey: SurveyRound) -> list[tuple[RosterEntry, str]]:

@@ -16,6 +16,50 @@ Respondents need no login, so their e-mails cannot use the per-user claims of
 transaction that sends the e-mail, and the e-mail goes out only if that UPDATE changed
 the row. A second run, a retry or a concurrent worker changes nothing and sends
 nothing; an e-mail that fails rolls the claim back so that the retry sends it.
+
+Who counts as a firm's people, and why a round cannot be rigged
+---------------------------------------------------------------
+Anonymity rests on one promise: a firm's results show only when at least three of *its*
+people answered (``selectors.MIN_RESPONDENTS``). Three ways to break that promise, and
+the rule that closes each:
+
+1. **Stuffing a firm's list.** The home firm's account manager drafts the round. Were
+   they free to list addresses they control as the partner firm's people, they could ask
+   one real partner person and two of their own addresses, answer those two links
+   themselves, and read the real person's scores and comment the moment the "three" were
+   met. So the partner firm vouches for its own list: a round that asks anyone as the
+   partner firm's opens only after the partner's executive champion (who alone may,
+   ``AccountAccess.can_confirm_partner_respondents``) has confirmed exactly the list they
+   were shown (``partner_respondents_confirm`` compares the addresses they saw with the
+   list as it is, under the round's lock). Adding or removing anyone of the partner firm
+   withdraws the confirmation. Every partner-side address is therefore one the partner
+   firm has seen and accepted, and "three of the partner firm" means three of its people.
+   Limiting the list to the plan's roster would not do: the account manager edits the
+   roster too and types the addresses of people without a login. Nobody on the partner
+   side can add people (only those who run surveys can: the home firm), so the partner
+   cannot stuff the home firm's list either; the home firm's list is its own manager's.
+   (Listing a partner person as one of the *home* firm's would go round the partner's
+   check; their e-mail and answer page say which firm they are asked for, and ask them
+   not to answer if they do not work there.)
+2. **Changing the list after the fact.** Once a round is open its list is frozen
+   (``respondents_add``, ``invitation_remove``): adding someone late, or taking people
+   off, would change whose answers make up a firm's figures while the round runs.
+3. **Reopening.** Closing shows the results; one more answer after that, and a second
+   close, would show that person's answers as the difference. A closed round never
+   reopens: ``round_open`` refuses it, no service turns a round back, the model refuses
+   any save that moves a round backwards or changes when it opened or closed (so do the
+   admin's forms, which go through ``clean``), and a check constraint ties the status to
+   those times, so an "open" round can never carry a closing time. (There is no database
+   trigger: whoever can write SQL to the database can read the tallies as each answer
+   arrives anyway, so the guard is for every way through the application.)
+
+While a round is open, nobody learns who answered from how the figures move: the only
+live figure is, per firm, whether three have answered yet — it changes once per firm and
+round, and then says only that the third answer has come in, not whose it was. Exact
+counts and rates come with the results when the round closes (``selectors.RoundResults``),
+on the pages, over the API and in the managers' reminder alike; an answer does not even
+nudge the portfolio's recomputation (``response_submit``). A round surveys a quarter people can still
+speak for: the current one or one of the ``ROUND_QUARTERS_BACK`` before it.
 """
 
 from __future__ import annotations
@@ -61,6 +105,9 @@ MAX_STATEMENTS = 12
 # The reminder goes to those who have not answered this many days before the last day.
 REMINDER_DAYS_BEFORE_CLOSE = 3
 DEFAULT_ROUND_DAYS = 21
+# A round surveys the current quarter or one of these many before it: older than a year,
+# people cannot say any more how the partnership felt then.
+ROUND_QUARTERS_BACK = 4
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
 
 
@@ -133,28 +180,54 @@ def statements_replace(*, account: PartnerAccount, by: User | None, texts: list[
 # --- rounds ---------------------------------------------------------------------------
 
 
+def _check_round_quarter(quarter: Quarter) -> None:
+    current = Quarter.current()
+    earliest = current - ROUND_QUARTERS_BACK
+    if quarter > current:
+        raise ValidationError({"quarter": f"{quarter} has not started yet; survey the current quarter ({current}) "
+                                          f"or one of the {ROUND_QUARTERS_BACK} before it."})
+    if quarter < earliest:
+        raise ValidationError({"quarter": f"{quarter} is too long ago for people to say how the partnership felt "
+                                          f"then; survey a quarter from {earliest} to {current}."})
+
+
+NEVER_REOPENS = ("This round is closed, and a closed round never reopens: its results are final. "
+                 "Survey another quarter in a new round.")
+FROZEN = ("The people asked were fixed when the round opened: nobody can be added or removed, so that nobody can "
+          "be singled out by changing who else answers.")
+
+
 @transaction.atomic
 def round_create(*, account: PartnerAccount, by: User | None, quarter: Quarter, closes_on: dt.date) -> SurveyRound:
-    if quarter > Quarter.current():
-        raise ValidationError(f"{quarter} has not started yet; survey the current quarter or an earlier one.")
+    _check_round_quarter(quarter)
     if closes_on < timezone.localdate():
-        raise ValidationError("The closing day cannot be in the past.")
+        raise ValidationError({"closes_on": "The closing day cannot be in the past."})
     if SurveyRound.objects.filter(account=account, quarter=quarter).exists():
-        raise ValidationError(f"{account.name} already has a survey round for {quarter}.")
+        raise ValidationError({"quarter": f"{account.name} already has a survey round for {quarter}."})
     statements_apply_defaults(account=account, by=by)
     return _save(SurveyRound(account=account, quarter=quarter, closes_on=closes_on, created_by=by), by=by)
 
 
 @transaction.atomic
 def round_open(*, survey: SurveyRound, by: User | None) -> SurveyRound:
-    """Freeze the wording, set every tally at zero and send the invitations (after commit)."""
+    """Freeze the wording and the people asked, set every tally at zero and send the
+    invitations (after commit). A round asking anyone of the partner firm opens only once
+    the partner's champion has confirmed them (see the module docstring)."""
     survey = SurveyRound.objects.select_for_update().get(pk=survey.pk)
-    if not survey.is_draft:
-        raise ValidationError("This round is already open or closed.")
+    if survey.is_closed:
+        raise ValidationError(NEVER_REOPENS)
+    if survey.is_open:
+        raise ValidationError("This round is already open.")
     if survey.closes_on < timezone.localdate():
         raise ValidationError("The closing day has passed; choose a later one before opening the round.")
     if not survey.invitations.exists():
         raise ValidationError("Add the people to ask before opening the round.")
+    partner_people = survey.invitations.filter(side=Side.PARTNER).count()
+    if partner_people and survey.partner_confirmed_at is None:
+        raise ValidationError(
+            f"The executive champion of {survey.account.name} has not yet confirmed the {partner_people} "
+            f"{'person' if partner_people == 1 else 'people'} asked from their firm; the round opens once they have."
+        )
     statements_apply_defaults(account=survey.account, by=by)
     texts = list(SurveyStatement.objects.filter(account=survey.account).order_by("position").values_list("text",
                                                                                                         flat=True))
@@ -172,9 +245,11 @@ def round_open(*, survey: SurveyRound, by: User | None) -> SurveyRound:
     return survey
 
 
+@transaction.atomic
 def round_update_closing(*, survey: SurveyRound, by: User | None, closes_on: dt.date) -> SurveyRound:
+    survey = SurveyRound.objects.select_for_update().get(pk=survey.pk)
     if survey.is_closed:
-        raise ValidationError("This round is closed.")
+        raise ValidationError(NEVER_REOPENS)
     if closes_on < timezone.localdate():
         raise ValidationError("The closing day cannot be in the past.")
     survey.closes_on = closes_on
@@ -226,12 +301,24 @@ class RespondentInput:
     roster_entry_id: int | None = None
 
 
+def _partner_list_changed(survey: SurveyRound, by: User | None) -> None:
+    """The partner's confirmation covered the list it saw: a changed list needs a new one."""
+    if survey.partner_confirmed_at is None:
+        return
+    survey.partner_confirmed_at = None
+    survey.partner_confirmed_by = None
+    survey._change_reason = "The partner firm's people changed: their confirmation is withdrawn"
+    _save(survey, by=by)
+
+
 @transaction.atomic
 def respondents_add(*, survey: SurveyRound, by: User | None, people: list[RespondentInput]) -> list[Invitation]:
-    """Invite people to the round. Someone already invited is skipped (not an error);
-    a malformed address refuses the whole batch, so nothing half-done is saved."""
-    if survey.is_closed:
-        raise ValidationError("This round is closed; nobody can be added any more.")
+    """Invite people to a draft round. Someone already invited is skipped (not an error);
+    a malformed address refuses the whole batch, so nothing half-done is saved. Adding
+    anyone of the partner firm withdraws the partner champion's confirmation."""
+    survey = SurveyRound.objects.select_for_update().get(pk=survey.pk)
+    if not survey.is_draft:
+        raise ValidationError(FROZEN)
     roster = {e.pk: e for e in RosterEntry.objects.filter(account_id=survey.account_id)}
     invited = {e.casefold() for e in survey.invitations.values_list("email", flat=True)}
     added = []
@@ -252,17 +339,39 @@ def respondents_add(*, survey: SurveyRound, by: User | None, people: list[Respon
             round=survey, side=person.side, name=person.name.strip()[:120], email=email,
             roster_entry_id=person.roster_entry_id, added_by=by,
         ), by=by))
-    if added and survey.is_open:
-        _send_invitations_later(survey)
+    if any(invitation.side == Side.PARTNER for invitation in added):
+        _partner_list_changed(survey, by)
     return added
 
 
 @transaction.atomic
 def invitation_remove(*, invitation: Invitation, by: User | None) -> None:
-    if not invitation.round.is_draft:
-        raise ValidationError("Once the round is open, invitations stay: the links are already out.")
+    survey = SurveyRound.objects.select_for_update().get(pk=invitation.round_id)
+    if not survey.is_draft:
+        raise ValidationError(FROZEN)
     invitation._history_user = by
     invitation.delete()
+    if invitation.side == Side.PARTNER:
+        _partner_list_changed(survey, by)
+
+
+@transaction.atomic
+def partner_respondents_confirm(*, survey: SurveyRound, by: User | None, emails: list[str]) -> SurveyRound:
+    """The partner firm's champion vouches that the people asked as the partner firm's
+    are its people. ``emails`` is the list they were shown: if it is not exactly the list
+    as it stands now (someone changed it meanwhile), nothing is confirmed."""
+    survey = SurveyRound.objects.select_for_update().get(pk=survey.pk)
+    if not survey.is_draft:
+        raise ValidationError("This round is no longer a draft: its people were fixed when it opened.")
+    listed = {e.casefold() for e in survey.invitations.filter(side=Side.PARTNER).values_list("email", flat=True)}
+    if not listed:
+        raise ValidationError("Nobody of the partner firm is asked in this round yet: there is nothing to confirm.")
+    if {e.strip().casefold() for e in emails if e.strip()} != listed:
+        raise ValidationError("The list changed since you read it: check the people asked again before confirming.")
+    survey.partner_confirmed_at = timezone.now()
+    survey.partner_confirmed_by = by
+    survey._change_reason = "The partner firm's champion confirmed its people"
+    return _save(survey, by=by)
 
 
 # --- e-mails, exactly once ----------------------------------------------------------------
@@ -282,6 +391,7 @@ def _survey_email(invitation: Invitation, token: str, *, reminder: bool) -> None
     survey = invitation.round
     account = survey.account
     other = other_firm_name(account, invitation.side)
+    firm = firm_name(account, invitation.side)
     greeting = f"Hello {invitation.name}," if invitation.name else "Hello,"
     opening = (
         f"A reminder: the survey on the partnership between {settings.HOME_FIRM_NAME} and {account.name} "
@@ -296,6 +406,7 @@ def _survey_email(invitation: Invitation, token: str, *, reminder: bool) -> None
         "each answered on a five-point scale from strongly disagree to strongly agree. It takes about two minutes.",
         "", "Your personal link (no login needed):", survey_link(token), "",
         f"The link works once, until {survey.closes_on:%d %B %Y}. Please do not forward it.",
+        f"You are asked as one of the people of {firm}: if you do not work for {firm}, please do not answer.",
         "", "Your answers are anonymous: they are counted together with your colleagues' and shown only per firm, "
         "and only when at least three people of your firm have answered. Nobody — administrators included — "
         "can see what you answered.",
@@ -481,6 +592,7 @@ def response_submit(*, token: str, scores: dict[int, int], comments: dict[int, s
         for position, text in sorted((comments or {}).items())
         if position in statements and text and text.strip()
     ])
-    account_figures_changed.send(sender=SurveyRound, account_id=survey.account_id)
+    # No word to the portfolio: an open round's answers change nothing it reads (the index
+    # comes from closed rounds), and a recomputation per answer would time each answer.
     return survey
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<quarter:quarter>/", views.survey_round, name="round"),
     path("<quarter:quarter>/respondents/", views.respondents, name="respondents"),
     path("<quarter:quarter>/respondents/<int:pk>/remove/", views.respondent_remove, name="respondent_remove"),
+    path("<quarter:quarter>/partner-confirmation/", views.partner_confirmation, name="partner_confirmation"),
     path("<quarter:quarter>/open/", views.round_open, name="open"),
     path("<quarter:quarter>/close/", views.round_close, name="close"),
     path("<quarter:quarter>/closing-day/", views.round_closing, name="closing"),

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from accounts.access import AccountAccess, get_account_access
 from accounts.downloads import csv_download
 from accounts.quarters import Quarter
+from plans.forms import add_service_errors
 
 from . import charts, selectors, services
 from .forms import AddByEmailForm, AnswerForm, ClosingForm, RoundForm, StatementsForm
@@ -38,6 +39,10 @@ def _errors(error: ValidationError) -> str:
 @login_required
 def overview(request: HttpRequest, slug: str) -> HttpResponse:
     access = get_account_access(request.user, slug)
+    return _overview(request, access, RoundForm() if access.can_run_surveys else None)
+
+
+def _overview(request: HttpRequest, access: AccountAccess, form: RoundForm | None) -> HttpResponse:
     history = selectors.survey_history(access.account)
     closed = [r for r in history if r.released]
     lead_lag = selectors.leading_and_lagging(access.account, history)
@@ -48,7 +53,7 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
         history_figure=charts.history_figure(history) if closed else None,
         lead_lag=list(reversed(lead_lag)),
         lead_figure=charts.leading_figure(lead_lag) if lead_lag else None,
-        form=RoundForm() if access.can_run_surveys else None,
+        form=form,
         min_respondents=selectors.MIN_RESPONDENTS,
     ))
 
@@ -56,19 +61,18 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 @login_required
 def round_create(request: HttpRequest, slug: str) -> HttpResponse:
+    """Draft a round; a refused quarter or day comes back on the form, as typed."""
     access = _runner(request, slug)
     form = RoundForm(request.POST)
     if form.is_valid():
         try:
             survey = services.round_create(account=access.account, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            messages.error(request, _errors(exc))
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Survey round {survey.quarter} drafted. Add the people to ask, then open it.")
             return redirect("surveys:respondents", slug=slug, quarter=survey.quarter)
-    else:
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-    return redirect("surveys:index", slug=slug)
+    return _overview(request, access, form)
 
 
 @login_required
@@ -102,14 +106,15 @@ def survey_round(request: HttpRequest, slug: str, quarter: Quarter) -> HttpRespo
 
 @login_required
 def respondents(request: HttpRequest, slug: str, quarter: Quarter) -> HttpResponse:
-    """Who is asked: people picked from the roster, or added by e-mail."""
+    """Who is asked: people picked from the roster, or added by e-mail, while the round
+    is a draft. Once it opens the list is fixed."""
     access = _runner(request, slug)
     survey = selectors.round_for(access, quarter)
     form = AddByEmailForm(request.POST or None)
     if request.method == "POST":
-        if survey.is_closed:
-            messages.error(request, "This round is closed; nobody can be added any more.")
-            return redirect("surveys:round", slug=slug, quarter=quarter)
+        if not survey.is_draft:
+            messages.error(request, services.FROZEN)
+            return redirect("surveys:respondents", slug=slug, quarter=quarter)
         if form.is_valid():
             people = _picked_from_roster(request, survey) + form.respondents()
             try:
@@ -117,13 +122,12 @@ def respondents(request: HttpRequest, slug: str, quarter: Quarter) -> HttpRespon
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
-                sent = " Their invitations are on their way." if survey.is_open and added else ""
-                messages.success(request, f"{len(added)} {'person' if len(added) == 1 else 'people'} added.{sent}")
+                messages.success(request, f"{len(added)} {'person' if len(added) == 1 else 'people'} added.")
                 return redirect("surveys:respondents", slug=slug, quarter=quarter)
     invitations = selectors.round_invitations(survey)
     return render(request, "surveys/respondents.html", _context(
         access, survey=survey, form=form, invitations=invitations,
-        candidates=selectors.roster_candidates(survey) if not survey.is_closed else [],
+        candidates=selectors.roster_candidates(survey) if survey.is_draft else [],
         counts={side: sum(1 for i in invitations if i.side == side) for side in selectors.SIDES},
         min_respondents=selectors.MIN_RESPONDENTS,
     ))
@@ -195,12 +199,36 @@ def round_closing(request: HttpRequest, slug: str, quarter: Quarter) -> HttpResp
     try:
         if not form.is_valid():
             raise ValidationError("Give the last day as a date.")
-        services.round_update_closing(survey=survey, by=request.user, closes_on=form.cleaned_data["closes_on"])
+        survey = services.round_update_closing(survey=survey, by=request.user,
+                                               closes_on=form.cleaned_data["closes_on"])
     except ValidationError as exc:
         messages.error(request, _errors(exc))
     else:
         messages.success(request, f"People can answer until {survey.closes_on:%d %B %Y}.")
     return redirect("surveys:round", slug=slug, quarter=quarter)
+
+
+@login_required
+def partner_confirmation(request: HttpRequest, slug: str, quarter: Quarter) -> HttpResponse:
+    """The partner firm's champion checks the people a draft round asks as the partner
+    firm's, and confirms them: the round can open only then. The form sends back the
+    addresses shown, so that what is confirmed is exactly what was read."""
+    access = get_account_access(request.user, slug)
+    access.require(access.can_confirm_partner_respondents)
+    survey = selectors.round_for(access, quarter)
+    if request.method == "POST":
+        try:
+            services.partner_respondents_confirm(survey=survey, by=request.user, emails=request.POST.getlist("email"))
+        except ValidationError as exc:
+            messages.error(request, _errors(exc))
+            return redirect("surveys:partner_confirmation", slug=slug, quarter=quarter)
+        messages.success(request, f"Thank you: you confirmed who is asked from {access.account.name}. "
+                                  "The round can now open.")
+        return redirect("surveys:round", slug=slug, quarter=quarter)
+    return render(request, "surveys/partner_confirmation.html", _context(
+        access, survey=survey, people=selectors.partner_people(survey),
+        min_respondents=selectors.MIN_RESPONDENTS,
+    ))
 
 
 @require_POST

@@ -1,7 +1,8 @@
 """The survey routes in the access matrix (see tests/access.py): every member of the
 account may read the anonymous results; only administrators and the home firm's
 account managers run surveys (statements, rounds, respondents); the partner champion
-answers like everyone else. The public answer page needs no login but a valid link."""
+answers like everyone else, and alone confirms who is asked as the partner firm's. The
+public answer page needs no login but a valid link."""
 
 import pytest
 from django.urls import reverse
@@ -28,6 +29,11 @@ def _draft_invitation(account):
     return Invitation.objects.filter(round__account=account, round__quarter=DRAFT).order_by("pk").first().pk
 
 
+def _draft_partner_emails(account):
+    return list(Invitation.objects.filter(round__account=account, round__quarter=DRAFT, side="partner")
+                .values_list("email", flat=True))
+
+
 ROUTES = [
     Route("index", url("index"), expect(200)),
     Route("export", url("export"), expect(200)),
@@ -44,6 +50,10 @@ ROUTES = [
     Route("respondent-remove",
           lambda c, a: reverse("surveys:respondent_remove", args=[a.slug, DRAFT, _draft_invitation(a)]),
           expect(403, **RUNNERS_POST), method="post"),
+    # the partner firm's champion, and nobody else, vouches for who is asked as the partner firm's
+    Route("partner-confirmation", url("partner_confirmation", DRAFT), expect(403, partner_champion=200)),
+    Route("partner-confirm", url("partner_confirmation", DRAFT), expect(403, partner_champion=302), method="post",
+          data=lambda c, a: {"email": _draft_partner_emails(a)}),
     Route("open", url("open", DRAFT), expect(403, **RUNNERS_POST), method="post"),
     Route("close", url("close", OPEN), expect(403, **RUNNERS_POST), method="post"),
     Route("closing-day", url("closing", OPEN), expect(403, **RUNNERS_POST), method="post",

@@ -70,12 +70,14 @@ def test_both_firms_with_three_answers_show_their_gap_and_index(cast):
     assert body["index"] == pytest.approx((body["home_index"] + body["partner_index"]) / 2)
 
 
-def test_an_open_round_shows_how_many_answered_but_no_figures(cast):
+def test_an_open_round_shows_only_whether_three_of_each_firm_answered_and_no_figures(cast):
     survey, links = open_round(cast.account, home=4, partner=4, quarter=LAST)
     answer_all(links, "home", HOME_THREE)
-    answer_all(links, "partner", PARTNER_THREE)
+    answer_all(links, "partner", PARTNER_THREE[:2])
     body = get_round(cast["admin"], cast.account, LAST)
-    assert (body["status"], body["released"], body["answered"]) == ("open", False, {"home": 3, "partner": 3})
+    assert (body["status"], body["released"], body["answered"]) == ("open", False, None)
+    assert body["threshold_reached"] == {"home": True, "partner": False}
+    assert (body["home_rate"], body["partner_rate"], body["total_rate"]) == (None, None, None)
     assert all(s["home"] is None and s["partner"] is None for s in body["statements"])
     assert body["index"] is None
 
