@@ -18,6 +18,8 @@ import pytest
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
+from . import form_sweep
+
 TESTS = Path(__file__).parent
 
 # Whole URL trees with tests of their own, or no pages of the project's making.
@@ -36,6 +38,14 @@ OUTSIDE_THE_MATRIX = {
     "healthz": "the liveness probe answers anyone (test_health.py)",
     "readyz": "the readiness probe answers anyone (test_health.py)",
     "survey_answer": "the personal survey link: the token is the key, not a role (test_surveys_links.py)",
+}
+
+# Views taking a POST that no sweep entry sends a form to, each for a reason.
+NOT_SWEPT: dict[str, str] = {}
+
+# Form classes no sweep entry fills on their own, each for a reason.
+NOT_SUBMITTED_ON_THEIR_OWN = {
+    "plans.forms.AccountForm": "a base class: the plan's forms whose choices of people come from one account",
 }
 
 # Decorators such as require_POST keep the methods they allow in this closure variable.
@@ -144,3 +154,49 @@ def test_every_page_and_method_has_a_row_in_the_access_matrix(cast):
     names = {page.view_name for page in pages}
     stale = sorted(set(OUTSIDE_THE_MATRIX) - names)
     assert not stale, f"OUTSIDE_THE_MATRIX in tests/test_completeness.py names pages that no longer exist: {stale}"
+
+
+# --- every form is in the form sweep --------------------------------------------------------
+
+SWEEP = "ENTRIES of tests/form_sweep.py"
+
+
+def test_every_view_taking_a_post_is_sent_a_form_by_the_sweep():
+    swept = {entry.url_name for entry in form_sweep.ENTRIES if entry.method == "post"}
+    missing = [
+        f"  POST {page.view_name:32} {page.where}\n"
+        f"       → Entry(\"{page.view_name}\", url, by=<role>, data=<valid data>, says=<message>, changed=<effect>)"
+        for page in project_pages()
+        if "post" in page.methods and page.view_name not in swept and page.view_name not in NOT_SWEPT
+    ]
+    if missing:
+        pytest.fail(
+            f"Views taking a POST that the form sweep never sends a form to. Add an entry to {SWEEP} (its "
+            "docstring shows one), or, with a reason, the view name to NOT_SWEPT in tests/test_completeness.py:\n"
+            + "\n".join(missing),
+            pytrace=False,
+        )
+    stale = sorted(set(NOT_SWEPT) - {page.view_name for page in project_pages()})
+    assert not stale, f"NOT_SWEPT in tests/test_completeness.py names views that no longer exist: {stale}"
+
+
+def _name(form_class: type) -> str:
+    return f"{form_class.__module__}.{form_class.__qualname__}"
+
+
+def test_every_form_class_is_filled_in_by_the_sweep():
+    classes = form_sweep.project_form_classes()
+    filled = {form_class for entry in form_sweep.ENTRIES for form_class in entry.forms}
+    missing = [
+        f"  {_name(form_class)}  → forms=[{form_class.__name__}] on the entry of the view that uses it"
+        for form_class in classes if form_class not in filled and _name(form_class) not in NOT_SUBMITTED_ON_THEIR_OWN
+    ]
+    if missing:
+        pytest.fail(
+            f"Form classes that no form sweep entry fills in. Add an entry to {SWEEP} for the view that uses "
+            "the form, listing the form in its `forms` (the sweep checks the view really fills it), or, with a "
+            "reason, the class to NOT_SUBMITTED_ON_THEIR_OWN in tests/test_completeness.py:\n" + "\n".join(missing),
+            pytrace=False,
+        )
+    stale = sorted(set(NOT_SUBMITTED_ON_THEIR_OWN) - {_name(form_class) for form_class in classes})
+    assert not stale, f"NOT_SUBMITTED_ON_THEIR_OWN in tests/test_completeness.py names no form class: {stale}"
