@@ -486,7 +486,11 @@ ENTRIES = [
 
     # --- your notifications
     Entry("notifications:mark_read", lambda w: reverse("notifications:mark_read", args=[w.notification.pk]),
-          by="manager", says="Log the results", changed=lambda w: w.fresh(w.notification).read_at is not None),
+          by="manager", says="· read", changed=lambda w: w.fresh(w.notification).read_at is not None),
+    Entry("notifications:mark_read", lambda w: reverse("notifications:mark_read", args=[w.notification.pk]),
+          by="manager", label="notification-open", data=lambda w: {"open": "1"},
+          says="Performance dashboard — Helix Components",
+          changed=lambda w: w.fresh(w.notification).read_at is not None),
     Entry("notifications:mark_all_read", lambda w: reverse("notifications:mark_all_read"), by="manager",
           given=lambda w: w.notification, says="Marked 1 notification as read.",
           changed=lambda w: w.fresh(w.notification).read_at is not None),

@@ -130,7 +130,15 @@ def _matrix_rows(cast) -> set[tuple[str, str]]:
             if hasattr(module, "furnish"):
                 module.furnish(cast)
             for route in module.ROUTES:
-                rows.add((resolve(urlsplit(route.url(cast, cast.account)).path).view_name, route.method))
+                try:
+                    url = route.url(cast, cast.account)
+                except Exception as exc:  # noqa: BLE001 - any failure gets the same advice
+                    pytest.fail(
+                        f"Cannot build the URL of route {route.label!r} of {module.__name__}: {exc!r}. Make what "
+                        "the module's routes point at in a module-level furnish(cast), called by its fixture.",
+                        pytrace=False,
+                    )
+                rows.add((resolve(urlsplit(url).path).view_name, route.method))
             transaction.set_rollback(True)
     return rows
 
