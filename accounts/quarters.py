@@ -12,7 +12,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache, total_ordering
 
+from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
@@ -155,8 +157,6 @@ class QuarterField(models.CharField):
         try:
             return Quarter.parse(value)
         except ValueError as exc:
-            from django.core.exceptions import ValidationError
-
             raise ValidationError(str(exc), code="invalid_quarter") from exc
 
     def run_validators(self, value):
@@ -167,3 +167,29 @@ class QuarterField(models.CharField):
         if value is None:
             return None
         return str(self.to_python(value))
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"form_class": QuarterFormField, **kwargs})
+
+
+class QuarterFormField(forms.CharField):
+    """A quarter typed as ``2026-Q3``, cleaned to a Quarter.
+
+    The text is checked as text first (required, at most seven characters) and only then
+    parsed, so that validators made for text never meet a Quarter."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 7)
+        super().__init__(**kwargs)
+
+    def clean(self, value) -> Quarter | None:
+        text = super().clean(value)
+        if not text:
+            return None
+        try:
+            return Quarter.parse(text)
+        except ValueError as exc:
+            raise ValidationError(str(exc), code="invalid_quarter") from exc
+
+    def has_changed(self, initial, data) -> bool:
+        return super().has_changed("" if initial is None else str(initial), data)

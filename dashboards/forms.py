@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from accounts.models import Side
-from accounts.quarters import Quarter
+from accounts.quarters import QuarterFormField
 
 from .models import VALUE_DIGITS, MetricDefinition, MetricResult, unit_problem
 from .selectors import EntryRow
@@ -168,20 +168,9 @@ class NewMetricForm(MetricForm):
         self.fields["goal"].required = self.fields["warning_threshold"].required = True
 
 
-class QuarterFormField(forms.CharField):
-    def to_python(self, value):
-        value = super().to_python(value)
-        if not value:
-            return None
-        try:
-            return Quarter.parse(value)
-        except ValueError as exc:
-            raise ValidationError(str(exc)) from exc
-
-
 class GoalForm(forms.Form):
     effective_from = QuarterFormField(
-        label="Effective from quarter", max_length=7,
+        label="Effective from quarter",
         help_text="Written like 2026-Q3. Earlier quarters stay judged against the goal that held then.",
     )
     goal = FigureField()

@@ -1,10 +1,8 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from accounts.models import PartnerAccount
-from accounts.quarters import Quarter
 from dashboards.forms import add_service_errors, describe_errors
 from dashboards.models import MetricDefinition
 
@@ -63,20 +61,7 @@ class RosterEntryForm(AccountForm):
         self.fields["user"].required = False
 
 
-class QuarterInput(forms.CharField):
-    def to_python(self, value):
-        value = super().to_python(value).strip()
-        if not value:
-            return None
-        try:
-            return Quarter.parse(value)
-        except ValueError as exc:
-            raise ValidationError(str(exc)) from exc
-
-
 class TopicForm(AccountForm):
-    target_quarter = QuarterInput(required=False, help_text="Written like 2026-Q3.")
-
     class Meta:
         model = Topic
         fields = ["title", "description", "status", "horizon", "home_benefit", "partner_benefit", "owners",

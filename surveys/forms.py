@@ -7,14 +7,14 @@ from django import forms
 from django.utils import timezone
 
 from accounts.models import Side
-from accounts.quarters import Quarter
+from accounts.quarters import Quarter, QuarterFormField
 
 from .models import SCALE, RoundStatement
 from .services import DEFAULT_ROUND_DAYS, RespondentInput
 
 
 class RoundForm(forms.Form):
-    quarter = forms.CharField(max_length=7, help_text="Written like 2026-Q3.")
+    quarter = QuarterFormField(help_text="Written like 2026-Q3.")
     closes_on = forms.DateField(
         label="Last day to answer", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="Links stop working after this day; the round then closes and its results show.",
@@ -24,12 +24,6 @@ class RoundForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["quarter"].initial = str(Quarter.current())
         self.fields["closes_on"].initial = timezone.localdate() + dt.timedelta(days=DEFAULT_ROUND_DAYS)
-
-    def clean_quarter(self) -> Quarter:
-        try:
-            return Quarter.parse(self.cleaned_data["quarter"])
-        except ValueError as exc:
-            raise forms.ValidationError(str(exc)) from exc
 
 
 class ClosingForm(forms.Form):

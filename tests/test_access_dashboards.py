@@ -20,6 +20,8 @@ def _metric_url(name):
     return lambda c, a: reverse(f"dashboards:{name}", args=[a.slug, _a_metric_of(a)])
 
 
+# Form pages are posted empty: whoever may gets the form back with its messages (200; an
+# import without a file, 400). The valid submissions are in the form sweep (tests/form_sweep.py).
 ROUTES = [
     Route("dashboard", lambda c, a: reverse("dashboards:dashboard", args=[a.slug]), expect(200)),
     Route("dashboard-quarter", lambda c, a: reverse("dashboards:dashboard", args=[a.slug]) + f"?quarter={QUARTER}",
@@ -27,12 +29,21 @@ ROUTES = [
     Route("entry", lambda c, a: reverse("dashboards:entry", args=[a.slug, QUARTER]), expect(403, **ENTER_FIGURES)),
     Route("entry-save", lambda c, a: reverse("dashboards:entry", args=[a.slug, QUARTER]),
           expect(403, **ENTER_FIGURES), method="post"),
+    Route("import", lambda c, a: reverse("dashboards:import", args=[a.slug, QUARTER]), expect(403, **ENTER_FIGURES)),
+    Route("import-upload", lambda c, a: reverse("dashboards:import", args=[a.slug, QUARTER]),
+          expect(403, **dict.fromkeys(ENTER_FIGURES, 400)), method="post"),
+    Route("import-template", lambda c, a: reverse("dashboards:import_template", args=[a.slug, QUARTER, "xlsx"]),
+          expect(403, **ENTER_FIGURES)),
     Route("metrics", lambda c, a: reverse("dashboards:metrics", args=[a.slug]), expect(200)),
     Route("metric-add", lambda c, a: reverse("dashboards:metric_add", args=[a.slug]),
           expect(403, admin=200, manager=200)),
+    Route("metric-add-save", lambda c, a: reverse("dashboards:metric_add", args=[a.slug]),
+          expect(403, admin=200, manager=200), method="post"),
     Route("metric", _metric_url("metric"), expect(200)),
     Route("metric-edit", _metric_url("metric_edit"), expect(403, admin=200, manager=200)),
+    Route("metric-edit-save", _metric_url("metric_edit"), expect(403, admin=200, manager=200), method="post"),
     Route("metric-goal", _metric_url("metric_goal"), expect(403, admin=200, manager=200)),
+    Route("metric-goal-save", _metric_url("metric_goal"), expect(403, admin=200, manager=200), method="post"),
     Route("metric-sign-off", _metric_url("metric_sign_off"), expect(403, **SIGN_OFF), method="post"),
     Route("metric-move", _metric_url("metric_move"), expect(403, admin=302, manager=302), method="post",
           data=lambda c, a: {"direction": "down"}),
@@ -40,10 +51,15 @@ ROUTES = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _metrics(cast):
+def furnish(cast):
+    """What the routes point at, on both accounts (also used by tests/test_completeness.py)."""
     with_default_metrics(cast.account)
     with_default_metrics(cast.other_account)
+
+
+@pytest.fixture(autouse=True)
+def _metrics(cast):
+    furnish(cast)
 
 
 @pytest.mark.parametrize(("route", "role", "which"), matrix_cases(ROUTES))

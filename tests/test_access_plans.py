@@ -44,6 +44,8 @@ def _an_owner_and_a_date(c, a):
     return {"owner": _first(RosterEntry, a), "due_on": "2031-01-31"}
 
 
+# Form pages are posted empty: editors get the form back with its messages (200). The valid
+# submissions are in the form sweep (tests/form_sweep.py).
 ROUTES = [
     Route("plan", _url("plan"), expect(200)),
     Route("settings", _url("settings"), expect(403, **EDITORS_GET)),
@@ -55,21 +57,28 @@ ROUTES = [
           data=lambda c, a: {"name": "New Person", "side": "partner", "role": "steering_team",
                              "influence": "high", "stance": "neutral"}),
     Route("roster-edit", _url("roster_edit", RosterEntry), expect(403, **EDITORS_GET)),
+    Route("roster-edit-save", _url("roster_edit", RosterEntry), expect(403, **EDITORS_GET), method="post"),
     Route("roster-remove", _url("roster_remove", RosterEntry, name="Nobody's owner"), expect(403, **EDITORS_POST),
           method="post"),
     Route("topic-add", _url("topic_add"), expect(403, **EDITORS_GET)),
+    Route("topic-add-save", _url("topic_add"), expect(403, **EDITORS_GET), method="post"),
     Route("topic-edit", _url("topic_edit", Topic), expect(403, **EDITORS_GET)),
+    Route("topic-edit-save", _url("topic_edit", Topic), expect(403, **EDITORS_GET), method="post"),
     Route("topic-move", _url("topic_move", Topic), expect(403, **EDITORS_POST), method="post",
           data=lambda c, a: {"status": "short_list"}),
     Route("action-add", _url("action_add"), expect(403, **EDITORS_GET)),
+    Route("action-add-save", _url("action_add"), expect(403, **EDITORS_GET), method="post"),
     Route("action-edit", _url("action_edit", Action), expect(403, **EDITORS_GET)),
+    Route("action-edit-save", _url("action_edit", Action), expect(403, **EDITORS_GET), method="post"),
     Route("action-progress", _owned_action, expect(403, **EDITORS_GET, partner_user=200)),
     Route("action-progress-save", _owned_action, expect(403, **EDITORS_POST, partner_user=302), method="post",
           data=lambda c, a: {"status": "in_progress", "note": "Under way"}),
     Route("meeting-add", _url("meeting_add"), expect(403, **EDITORS_GET)),
+    Route("meeting-add-save", _url("meeting_add"), expect(403, **EDITORS_GET), method="post"),
     Route("meeting", _review("meeting"), expect(200)),
     Route("meeting-internal", _url("meeting", Meeting, kind=Meeting.Kind.INTERNAL), expect(200, **PARTNERS_HIDDEN)),
     Route("meeting-edit", _review("meeting_edit"), expect(403, **EDITORS_GET)),
+    Route("meeting-edit-save", _review("meeting_edit"), expect(403, **EDITORS_GET), method="post"),
     Route("agenda-accept", _review("agenda_accept"), expect(403, **EDITORS_POST), method="post"),
     Route("agenda-add", _review("agenda_add"), expect(403, **EDITORS_POST), method="post",
           data=lambda c, a: {"title": "Any other business"}),
@@ -98,10 +107,15 @@ def _plan(account, partner_user=None):
     action(account, "Our internal follow-up", home, meeting=internal)
 
 
-@pytest.fixture(autouse=True)
-def _plans(cast):
+def furnish(cast):
+    """What the routes point at, on both accounts (also used by tests/test_completeness.py)."""
     _plan(cast.account, cast["partner_user"])
     _plan(cast.other_account)
+
+
+@pytest.fixture(autouse=True)
+def _plans(cast):
+    furnish(cast)
 
 
 @pytest.mark.parametrize(("route", "role", "which"), matrix_cases(ROUTES))

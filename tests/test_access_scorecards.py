@@ -43,12 +43,17 @@ ROUTES = [
 ]
 
 
-@pytest.fixture
-def scorecards_on_both_accounts(cast):
-    """Both accounts have dimensions and a submitted home scorecard for the earlier quarter."""
+def furnish(cast):
+    """Both accounts have dimensions and a submitted home scorecard for the earlier quarter
+    (also used by tests/test_completeness.py)."""
     for account in (cast.account, cast.other_account):
         dimensions_of(account)
         AssessmentFactory(account=account, quarter=EARLIER, side="home")
+
+
+@pytest.fixture
+def scorecards_on_both_accounts(cast):
+    furnish(cast)
     return cast
 
 

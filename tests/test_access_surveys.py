@@ -67,12 +67,17 @@ ROUTES = [
 ]
 
 
-@pytest.fixture
-def rounds_on_both_accounts(cast):
-    """Each account has a draft round this quarter and an open round last quarter."""
+def furnish(cast):
+    """Each account has a draft round this quarter and an open round last quarter (also
+    used by tests/test_completeness.py)."""
     for account in (cast.account, cast.other_account):
         draft_round(account, home=1, partner=1, quarter=DRAFT)
         services.round_open(survey=draft_round(account, home=2, partner=2, quarter=OPEN), by=None)
+
+
+@pytest.fixture
+def rounds_on_both_accounts(cast):
+    furnish(cast)
     return cast
 
 

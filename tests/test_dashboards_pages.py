@@ -158,6 +158,32 @@ def test_an_account_manager_adds_a_metric_at_the_end(client, cast, metrics):
     assert cast.account.metrics.get(name="Forecast accuracy").position == 15
 
 
+def test_an_account_manager_changes_a_goal_from_a_quarter_on(client, cast, metrics):
+    on_time = metrics["On-time delivery"]
+    client.force_login(cast["manager"])
+    url = reverse("dashboards:metric_goal", args=["helix", on_time.pk])
+    data = {"effective_from": str(LAST), "goal": "97.5", "warning_threshold": "92", "note": "Tighter"}
+    response = client.post(url, data, follow=True)
+    assert response.redirect_chain == [(reverse("dashboards:metric", args=["helix", on_time.pk]), 302)]
+    assert "New goal for “On-time delivery”: 97.5" in response.content.decode()
+    assert on_time.goal_for(LAST).goal == D("97.5") and on_time.goal_for(LAST - 1).goal == D("98")
+
+
+@pytest.mark.parametrize(("typed", "says"), [
+    ("2026-Q5", "is not a quarter; write it like 2026-Q3."),
+    ("the third quarter", "Ensure this value has at most 7 characters"),
+    ("", "This field is required."),
+])
+def test_a_goal_from_a_mistyped_quarter_is_explained_and_kept(client, cast, metrics, typed, says):
+    on_time = metrics["On-time delivery"]
+    client.force_login(cast["manager"])
+    url = reverse("dashboards:metric_goal", args=["helix", on_time.pk])
+    response = client.post(url, {"effective_from": typed, "goal": "97.5", "warning_threshold": "92"})
+    page = response.content.decode()
+    assert response.status_code == 200 and says in page and 'value="97.5"' in page
+    assert on_time.goals.count() == 1
+
+
 # One of them is the bell's unread count in the layout; the stored trends are joined, not queried.
 def grow_to_40_quarters(account, metrics):
     fill_quarters(account, 40)
