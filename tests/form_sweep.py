@@ -197,6 +197,12 @@ class World:
         return draft_round(self.account, home=1, partner=1, quarter=NOW)
 
     @cached_property
+    def unconfirmed_round(self) -> SurveyRound:
+        """This quarter's round, drafted with one partner person whom the partner's
+        champion has not confirmed yet."""
+        return draft_round(self.account, home=1, partner=1, quarter=NOW, partner_confirmed=False)
+
+    @cached_property
     def open_round(self) -> tuple[SurveyRound, dict[str, str]]:
         """Last quarter's round, open, and each asked person's personal link token."""
         return open_round(self.account, home=2, partner=2, quarter=LAST)
@@ -468,6 +474,12 @@ ENTRIES = [
     Entry("surveys:respondent_remove", lambda w: w.at("surveys:respondent_remove", NOW,
                                                       w.draft_round.invitations.order_by("pk").first().pk),
           by="manager", says="removed from the round.", changed=lambda w: w.draft_round.invitations.count() == 1),
+    Entry("surveys:partner_confirmation", lambda w: w.at("surveys:partner_confirmation", w.unconfirmed_round.quarter),
+          by="partner_champion",
+          data=lambda w: {"email": list(w.unconfirmed_round.invitations.filter(side="partner")
+                                        .values_list("email", flat=True))},
+          says="you confirmed who is asked from Helix Components",
+          changed=lambda w: w.fresh(w.unconfirmed_round).partner_confirmed_at is not None),
     Entry("surveys:open", lambda w: w.at("surveys:open", w.draft_round.quarter), by="manager",
           says=f"Round {NOW} is open", changed=lambda w: w.round_status(NOW) == "open"),
     Entry("surveys:close", lambda w: w.at("surveys:close", w.open_round[0].quarter), by="manager",
