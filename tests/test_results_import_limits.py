@@ -222,3 +222,11 @@ def test_the_import_api_reads_the_file_outside_any_transaction_and_then_saves(ca
     assert response.status_code == 200, response.json()
     assert transactions_seen and not any(transactions_seen)
     assert MetricResult.objects.count() == 1
+
+
+def test_a_refused_api_import_leaves_the_callers_transaction_usable(cast):
+    """The import runs outside the request's transaction, so its refusal has no
+    transaction of its own to roll back and must not spoil its caller's (here the test's)."""
+    response = import_by_api(cast["champion"], cast.account, "results.csv", csv_upload(cast.account))
+    assert response.status_code == 403
+    assert MetricDefinition.objects.filter(account=cast.account).exists()

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import connections
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -85,7 +86,21 @@ def exception_handler(exc, context):
     messages per field, and the request's transaction is rolled back."""
     if isinstance(exc, DjangoValidationError):
         exc = _as_api_error(exc)
+    if _outside_the_request_transaction(context["request"]):
+        # DRF marks whatever transaction is open for rollback. A view that runs outside
+        # the request's transaction (the file import) has none of its own: what is open
+        # belongs to its caller (a test, a management command) and must be left alone.
+        marked = {db.alias: db.needs_rollback for db in connections.all() if db.in_atomic_block}
+        response = drf_exception_handler(exc, context)
+        for alias, needs_rollback in marked.items():
+            connections[alias].set_rollback(needs_rollback)
+        return response
     return drf_exception_handler(exc, context)
+
+
+def _outside_the_request_transaction(request) -> bool:
+    view = getattr(request.resolver_match, "func", None)
+    return bool(getattr(view, "_non_atomic_requests", None))
 
 
 class Conflict(exceptions.APIException):
