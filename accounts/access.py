@@ -124,9 +124,9 @@ class AccountAccess:
 
     @property
     def can_confirm_partner_respondents(self) -> bool:
-        """The partner firm vouches for the people a survey round asks as its own: its
-        executive champion confirms the list before the round can open. Nobody on the
-        home side may, administrators included (see ``surveys.services``)."""
+        """The partner firm vouches for the people a survey round asks, both firms': its
+        executive champion confirms the whole list before the round can open. Nobody on
+        the home side may, administrators included (see ``surveys.services``)."""
         return self.is_partner and self.is_champion
 
     def can_update_action(self, owner_user_id: int | None) -> bool:

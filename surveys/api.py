@@ -5,8 +5,8 @@ the one place that applies the anonymity rule (a firm's figures once the round i
 and only when at least three of its people answered; while it is open, per firm only
 whether three have answered yet). No individual answer is stored, so none can be served;
 who was asked is for those who run surveys, and whether a person answered is shown to
-nobody. The partner firm's champion confirms who is asked as the partner firm's before
-a round can open (``partner-confirmation``), as on the pages, through the same service.
+nobody. The partner firm's champion confirms everyone a round asks, both firms' people,
+before it can open (``partner-confirmation``), as on the pages, through the same service.
 """
 
 from __future__ import annotations
@@ -71,8 +71,8 @@ class RoundSerializer(serializers.Serializer):
     closed_at = serializers.DateTimeField(source="survey.closed_at", allow_null=True)
     partner_confirmed_at = serializers.DateTimeField(
         source="survey.partner_confirmed_at", allow_null=True,
-        help_text="When the partner firm's champion confirmed the people asked as the partner firm's; a round that "
-                  "asks any opens only after that.")
+        help_text="When the partner firm's champion confirmed the people asked, of both firms; a round opens only "
+                  "after that.")
     released = serializers.BooleanField(help_text="Closed: results are shown for each firm with enough answers.")
     min_respondents = serializers.SerializerMethodField(help_text="Answers a firm needs for its results to show.")
     invited = PerFirmCountSerializer()
@@ -110,7 +110,7 @@ class RespondentSerializer(serializers.ModelSerializer):
         return invitation.invited_at is not None
 
 
-class PartnerPersonSerializer(serializers.ModelSerializer):
+class PersonAskedSerializer(serializers.ModelSerializer):
     class Meta:
         model = Invitation
         fields = ["name", "email"]
@@ -118,17 +118,23 @@ class PartnerPersonSerializer(serializers.ModelSerializer):
 
 
 class PartnerConfirmationSerializer(serializers.Serializer):
-    """The people a round asks as the partner firm's, and whether its champion confirmed them."""
+    """Everyone a round asks, per firm, and whether the partner firm's champion confirmed the list."""
 
-    people = PartnerPersonSerializer(many=True)
+    home = PersonAskedSerializer(many=True, help_text="The people asked as the home firm's.")
+    partner = PersonAskedSerializer(many=True, help_text="The people asked as the partner firm's.")
     confirmed_at = serializers.DateTimeField(allow_null=True)
 
 
+def _addresses(help_text: str) -> serializers.ListField:
+    return serializers.ListField(child=serializers.CharField(max_length=254), allow_empty=True, help_text=help_text)
+
+
 class PartnerConfirmSerializer(serializers.Serializer):
-    emails = serializers.ListField(
-        child=serializers.CharField(max_length=254), allow_empty=False,
-        help_text="The addresses of the people you confirm: exactly the list as you read it. If it has changed "
-                  "since, nothing is confirmed.")
+    """The whole list as you read it: if anyone was added, removed or listed under the other
+    firm since, nothing is confirmed."""
+
+    home = _addresses("The addresses listed as the home firm's people, exactly as you read them (may be empty).")
+    partner = _addresses("The addresses listed as the partner firm's people, exactly as you read them (may be empty).")
 
 
 class RoundCreateSerializer(serializers.Serializer):
@@ -177,11 +183,12 @@ RESPONDENT_EXAMPLE = OpenApiExample("A person asked", response_only=True, value=
 
 DRAFT_EXAMPLE = OpenApiExample("A new round", request_only=True, value={"quarter": "2026-Q3",
                                                                        "closes_on": "2026-09-20"})
-PARTNER_LIST_EXAMPLE = OpenApiExample("The partner firm's people, not yet confirmed", response_only=True, value={
-    "people": [{"name": "Pat Partner", "email": "pat@partner.example"}], "confirmed_at": None,
+PARTNER_LIST_EXAMPLE = OpenApiExample("The people asked, not yet confirmed", response_only=True, value={
+    "home": [{"name": "Ana Home", "email": "ana@home.example"}],
+    "partner": [{"name": "Pat Partner", "email": "pat@partner.example"}], "confirmed_at": None,
 })
 CONFIRM_EXAMPLE = OpenApiExample("Confirming the list as read", request_only=True,
-                                 value={"emails": ["pat@partner.example"]})
+                                 value={"home": ["ana@home.example"], "partner": ["pat@partner.example"]})
 PEOPLE_EXAMPLE = OpenApiExample("Two people", request_only=True, value={"people": [
     {"email": "pat@partner.example", "side": "partner", "name": "Pat Partner", "roster_entry": 5},
     {"email": "ana@home.example", "side": "home", "name": ""},
@@ -200,7 +207,7 @@ PEOPLE_EXAMPLE = OpenApiExample("Two people", request_only=True, value={"people"
 class SurveyRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AccountScopedViewSet):
     """Every member reads the anonymous results; those who run surveys (``can_run_surveys``)
     draft, open, close and delete rounds and see who was asked; the partner firm's champion
-    (``can_confirm_partner_respondents``) confirms who is asked as the partner firm's.
+    (``can_confirm_partner_respondents``) confirms everyone a round asks, of both firms.
     Writes call ``surveys.services``."""
 
     model = SurveyRound
@@ -269,10 +276,11 @@ class SurveyRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Accou
     def close_round(self, request, account_slug, quarter):
         return self._detail(services.round_close(survey=self._round(quarter), by=request.user))
 
-    @extend_schema(methods=["GET"], summary="The people a round asks as the partner firm's (the partner's champion)",
+    @extend_schema(methods=["GET"], summary="Everyone a round asks, per firm (the partner's champion)",
                    responses=PartnerConfirmationSerializer, examples=[PARTNER_LIST_EXAMPLE])
-    @extend_schema(methods=["POST"], summary="Confirm, as the partner's champion, that the people asked as the partner "
-                                             "firm's are its people: a round asking any opens only then",
+    @extend_schema(methods=["POST"], summary="Confirm, as the partner's champion, the people asked: the partner firm's "
+                                             "are its people and none of them is listed as the home firm's; a round "
+                                             "opens only then",
                    request=PartnerConfirmSerializer, responses=PartnerConfirmationSerializer,
                    examples=[CONFIRM_EXAMPLE, PARTNER_LIST_EXAMPLE])
     @action(detail=True, methods=["get", "post"], url_path="partner-confirmation", url_name="partner-confirmation",
@@ -282,10 +290,9 @@ class SurveyRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Accou
         if request.method == "POST":
             given = PartnerConfirmSerializer(data=request.data)
             given.is_valid(raise_exception=True)
-            survey = services.partner_respondents_confirm(survey=survey, by=request.user,
-                                                          emails=given.validated_data["emails"])
+            survey = services.partner_respondents_confirm(survey=survey, by=request.user, **given.validated_data)
         return Response(PartnerConfirmationSerializer({
-            "people": selectors.partner_people(survey), "confirmed_at": survey.partner_confirmed_at,
+            **selectors.confirmation_list(survey), "confirmed_at": survey.partner_confirmed_at,
         }).data)
 
     @extend_schema(methods=["GET"], summary="Who was asked in a round (those who run surveys); never whether they "

@@ -9,10 +9,11 @@ quarter at Helix Components ready to open. The stories:
 * The others hold steady, each at its own level.
 
 Each round asks two to three dozen people per firm (the roster plus people added by
-e-mail), the partner firm's confirmed by its champion before the round opened; two
-thirds to nine tenths answer. Answers are written straight into the tallies, as
-answering would. Helix's draft waits for its champion (pat) to confirm the partner
-firm's people. Idempotent: an account with survey rounds is left alone.
+e-mail), the whole list confirmed by the partner firm's champion before the round
+opened (at accounts without a partner champion among the demo's users, by one who is
+not); two thirds to nine tenths answer. Answers are written straight into the
+tallies, as answering would. Helix's draft waits for its partner champion (pat) to
+confirm the people asked. Idempotent: an account with survey rounds is left alone.
 """
 
 from __future__ import annotations
@@ -24,11 +25,11 @@ import unicodedata
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Membership, PartnerAccount, Side, User
+from accounts.models import PartnerAccount, Side, User
 from accounts.quarters import Quarter
 from plans.models import RosterEntry
 
-from . import services
+from . import selectors, services
 from .models import SCALE, Invitation, RoundStatement, ScoreTally, SurveyComment, SurveyRound, SurveyStatement
 
 QUARTERS = 8
@@ -111,7 +112,7 @@ def seed_surveys(accounts: dict[str, PartnerAccount], last: Quarter | None = Non
         level = rng.uniform(3.4, 4.1)
         home_story, partner_story = STORIES.get(slug, ([level] * QUARTERS, [level - rng.uniform(0.0, 0.4)] * QUARTERS))
         roster = list(RosterEntry.objects.filter(account=account).select_related("user"))
-        champion = _partner_champion(account)
+        champion = selectors.partner_champion(account)
         sizes = {Side.HOME: rng.randint(24, 34), Side.PARTNER: rng.randint(20, 30)}
         crowd = {side: _people(account, side, size, roster, rng) for side, size in sizes.items()}
         rounds = SurveyRound.objects.bulk_create([
@@ -160,15 +161,9 @@ def seed_surveys(accounts: dict[str, PartnerAccount], last: Quarter | None = Non
     return added
 
 
-def _partner_champion(account: PartnerAccount) -> User | None:
-    membership = (Membership.objects.filter(account=account, side=Side.PARTNER,
-                                            role=Membership.Role.EXECUTIVE_CHAMPION).select_related("user").first())
-    return membership.user if membership else None
-
-
 def _draft_round(account: PartnerAccount, crowd: dict[str, list[tuple]], admin: User | None) -> None:
     """This quarter's round at Helix, drafted with its people; it opens once Helix's
-    champion has confirmed the partner firm's people."""
+    champion has confirmed them."""
     quarter = Quarter.current()
     if SurveyRound.objects.filter(account=account, quarter=quarter).exists():
         return

@@ -16,7 +16,8 @@ How anonymity is built into the tables
   threshold of three respondents per firm and shows a round's results once it is closed.
 * A round only moves forward — draft, open, closed — and a closed round never reopens
   (``SurveyRound.clean``/``save`` and a check constraint; ``surveys.services`` explains
-  why that and the partner firm's confirmation of its people make a round impossible to rig).
+  how that and the partner firm's confirmation of the people asked keep a round from being
+  rigged, and the limit that remains).
 """
 
 from __future__ import annotations
@@ -85,8 +86,8 @@ class SurveyRound(models.Model):
     closes_on = models.DateField(help_text="The last day on which people can answer.")
     opened_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
-    # The partner firm vouches for the people asked as its own: its executive champion
-    # confirms the list before the round can open. Any change to the list clears this.
+    # The partner firm vouches for the people asked, both firms': its executive champion
+    # confirms the whole list before the round can open. Any change to the list clears this.
     partner_confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
     partner_confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False,

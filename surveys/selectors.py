@@ -44,7 +44,7 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 
 from accounts.access import AccountAccess
-from accounts.models import PartnerAccount, Side
+from accounts.models import Membership, PartnerAccount, Side, User
 from accounts.quarters import Quarter
 from dashboards.models import Status
 from dashboards.selectors import dashboard_for
@@ -261,8 +261,8 @@ def _results_for_rounds(rounds: list[SurveyRound]) -> dict[int, RoundResults]:
 
 def round_for(access: AccountAccess, quarter: Quarter) -> SurveyRound:
     """The account's round for the quarter, or 404."""
-    return get_object_or_404(SurveyRound.objects.filter(account=access.account).select_related("partner_confirmed_by"),
-                             quarter=quarter)
+    rounds = SurveyRound.objects.filter(account=access.account).select_related("account", "partner_confirmed_by")
+    return get_object_or_404(rounds, quarter=quarter)
 
 
 def invitation_for(survey: SurveyRound, pk: int) -> Invitation:
@@ -315,9 +315,34 @@ def round_invitations(survey: SurveyRound) -> list[Invitation]:
     return list(survey.invitations.all().order_by("side", "name", "email"))
 
 
-def partner_people(survey: SurveyRound) -> list[Invitation]:
-    """The people asked as the partner firm's: what its champion confirms."""
-    return list(survey.invitations.filter(side=Side.PARTNER).order_by("name", "email"))
+def confirmation_list(survey: SurveyRound) -> dict[str, list[Invitation]]:
+    """Everyone asked, per firm: the whole list the partner firm's champion confirms."""
+    listed: dict[str, list[Invitation]] = {side: [] for side in SIDES}
+    for invitation in survey.invitations.order_by("name", "email"):
+        listed[invitation.side].append(invitation)
+    return listed
+
+
+def partner_champion(account: PartnerAccount) -> User | None:
+    """The partner firm's executive champion (at most one), if they can still log in."""
+    membership = (Membership.objects.filter(account=account, side=Side.PARTNER, role=Membership.Role.EXECUTIVE_CHAMPION,
+                                            user__is_active=True).select_related("user").first())
+    return membership.user if membership else None
+
+
+def confirmation_awaited(survey: SurveyRound) -> str | None:
+    """Why a draft round cannot open yet for want of the partner champion's confirmation
+    of its people (see ``services``), or None once they have confirmed them."""
+    if survey.partner_confirmed_at is not None:
+        return None
+    account = survey.account
+    if partner_champion(account) is None:
+        return (f"{account.name} has no executive champion in Tandem, and a round opens only once the partner "
+                f"firm's champion has confirmed the people asked. An administrator can give one of {account.name}'s "
+                "people that role on the account's members page.")
+    asked = survey.invitations.count()
+    return (f"The executive champion of {account.name} has not yet confirmed the {asked} "
+            f"{'person' if asked == 1 else 'people'} asked (of both firms); the round opens once they have.")
 
 
 def roster_candidates(survey: SurveyRound) -> list[tuple[RosterEntry, str]]:

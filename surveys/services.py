@@ -17,30 +17,43 @@ transaction that sends the e-mail, and the e-mail goes out only if that UPDATE c
 the row. A second run, a retry or a concurrent worker changes nothing and sends
 nothing; an e-mail that fails rolls the claim back so that the retry sends it.
 
-Who counts as a firm's people, and why a round cannot be rigged
----------------------------------------------------------------
+Who counts as a firm's people, and how a round is kept from being rigged
+------------------------------------------------------------------------
 Anonymity rests on one promise: a firm's results show only when at least three of *its*
 people answered (``selectors.MIN_RESPONDENTS``). Three ways to break that promise, and
 the rule that closes each:
 
 1. **Stuffing a firm's list.** The home firm's account manager drafts the round. Were
-   they free to list addresses they control as the partner firm's people, they could ask
-   one real partner person and two of their own addresses, answer those two links
-   themselves, and read the real person's scores and comment the moment the "three" were
-   met. So the partner firm vouches for its own list: a round that asks anyone as the
-   partner firm's opens only after the partner's executive champion (who alone may,
+   they free to list addresses they control among a firm's people, they could ask one
+   real person and two of their own addresses, answer those two links themselves, and
+   read the real person's scores and comment the moment the "three" were met. They
+   could do it on either side: list one partner person and two aliases as the partner
+   firm's, or list that partner person as one of the *home* firm's next to two home
+   aliases. So the partner firm vouches for the whole list: every round opens only
+   after the partner's executive champion (who alone may,
    ``AccountAccess.can_confirm_partner_respondents``) has confirmed exactly the list they
-   were shown (``partner_respondents_confirm`` compares the addresses they saw with the
-   list as it is, under the round's lock). Adding or removing anyone of the partner firm
-   withdraws the confirmation. Every partner-side address is therefore one the partner
-   firm has seen and accepted, and "three of the partner firm" means three of its people.
-   Limiting the list to the plan's roster would not do: the account manager edits the
-   roster too and types the addresses of people without a login. Nobody on the partner
-   side can add people (only those who run surveys can: the home firm), so the partner
-   cannot stuff the home firm's list either; the home firm's list is its own manager's.
-   (Listing a partner person as one of the *home* firm's would go round the partner's
-   check; their e-mail and answer page say which firm they are asked for, and ask them
-   not to answer if they do not work there.)
+   were shown — every address asked, of both firms, each under its firm
+   (``partner_respondents_confirm`` compares what they saw with the list as it is, under
+   the round's lock). Any change to the list, on either side, withdraws the
+   confirmation. A round that asks only home people needs it too: one rule, and the
+   home-side trick is just such a round. An account without a partner champion cannot
+   open a round until an administrator names one (``selectors.confirmation_awaited``
+   says so). Every partner-side address is therefore one the partner firm has accepted
+   as its own, and none of its people can be listed as the home firm's without its
+   champion seeing it. Limiting the list to the plan's roster would not do: the account
+   manager edits the roster too and types the addresses of people without a login.
+   Nobody on the partner side can add people (only those who run surveys can: the home
+   firm), so the partner cannot stuff either list.
+
+   The limit of the design: the home firm's list is vouched for only in the sense that
+   the partner champion sees it. Nobody can vouch for it the way the partner vouches
+   for its own people, so a manager could still list one home colleague and two
+   invented home addresses and read that colleague's answers. The partner champion
+   does not know the home firm's people, but every home address is on the list they
+   confirm, so invented addresses are seen by a second person, outside the home firm,
+   before any link goes out; each e-mail and answer page also says which firm the
+   person is asked for, and asks them not to answer if they do not work there. (The
+   administrators, who name the partner champion, are trusted here as everywhere.)
 2. **Changing the list after the fact.** Once a round is open its list is frozen
    (``respondents_add``, ``invitation_remove``): adding someone late, or taking people
    off, would change whose answers make up a firm's figures while the round runs.
@@ -87,6 +100,7 @@ from accounts.signals import account_figures_changed
 from notifications.services import OneByOne, mail_subject
 from plans.models import RosterEntry
 
+from . import selectors
 from .models import SCALE, Invitation, RoundStatement, ScoreTally, SurveyComment, SurveyRound, SurveyStatement
 
 log = logging.getLogger(__name__)
@@ -211,8 +225,8 @@ def round_create(*, account: PartnerAccount, by: User | None, quarter: Quarter, 
 @transaction.atomic
 def round_open(*, survey: SurveyRound, by: User | None) -> SurveyRound:
     """Freeze the wording and the people asked, set every tally at zero and send the
-    invitations (after commit). A round asking anyone of the partner firm opens only once
-    the partner's champion has confirmed them (see the module docstring)."""
+    invitations (after commit). A round opens only once the partner's champion has
+    confirmed everyone it asks, of both firms (see the module docstring)."""
     survey = SurveyRound.objects.select_for_update().get(pk=survey.pk)
     if survey.is_closed:
         raise ValidationError(NEVER_REOPENS)
@@ -222,12 +236,9 @@ def round_open(*, survey: SurveyRound, by: User | None) -> SurveyRound:
         raise ValidationError("The closing day has passed; choose a later one before opening the round.")
     if not survey.invitations.exists():
         raise ValidationError("Add the people to ask before opening the round.")
-    partner_people = survey.invitations.filter(side=Side.PARTNER).count()
-    if partner_people and survey.partner_confirmed_at is None:
-        raise ValidationError(
-            f"The executive champion of {survey.account.name} has not yet confirmed the {partner_people} "
-            f"{'person' if partner_people == 1 else 'people'} asked from their firm; the round opens once they have."
-        )
+    awaited = selectors.confirmation_awaited(survey)
+    if awaited:
+        raise ValidationError(awaited)
     statements_apply_defaults(account=survey.account, by=by)
     texts = list(SurveyStatement.objects.filter(account=survey.account).order_by("position").values_list("text",
                                                                                                         flat=True))
@@ -301,13 +312,14 @@ class RespondentInput:
     roster_entry_id: int | None = None
 
 
-def _partner_list_changed(survey: SurveyRound, by: User | None) -> None:
-    """The partner's confirmation covered the list it saw: a changed list needs a new one."""
+def _list_changed(survey: SurveyRound, by: User | None) -> None:
+    """The partner's confirmation covered the list it saw, both firms': a changed list
+    needs a new one."""
     if survey.partner_confirmed_at is None:
         return
     survey.partner_confirmed_at = None
     survey.partner_confirmed_by = None
-    survey._change_reason = "The partner firm's people changed: their confirmation is withdrawn"
+    survey._change_reason = "The people asked changed: the partner champion's confirmation is withdrawn"
     _save(survey, by=by)
 
 
@@ -315,7 +327,7 @@ def _partner_list_changed(survey: SurveyRound, by: User | None) -> None:
 def respondents_add(*, survey: SurveyRound, by: User | None, people: list[RespondentInput]) -> list[Invitation]:
     """Invite people to a draft round. Someone already invited is skipped (not an error);
     a malformed address refuses the whole batch, so nothing half-done is saved. Adding
-    anyone of the partner firm withdraws the partner champion's confirmation."""
+    anyone, of either firm, withdraws the partner champion's confirmation."""
     survey = SurveyRound.objects.select_for_update().get(pk=survey.pk)
     if not survey.is_draft:
         raise ValidationError(FROZEN)
@@ -339,8 +351,8 @@ def respondents_add(*, survey: SurveyRound, by: User | None, people: list[Respon
             round=survey, side=person.side, name=person.name.strip()[:120], email=email,
             roster_entry_id=person.roster_entry_id, added_by=by,
         ), by=by))
-    if any(invitation.side == Side.PARTNER for invitation in added):
-        _partner_list_changed(survey, by)
+    if added:
+        _list_changed(survey, by)
     return added
 
 
@@ -351,26 +363,34 @@ def invitation_remove(*, invitation: Invitation, by: User | None) -> None:
         raise ValidationError(FROZEN)
     invitation._history_user = by
     invitation.delete()
-    if invitation.side == Side.PARTNER:
-        _partner_list_changed(survey, by)
+    _list_changed(survey, by)
+
+
+def _addresses(emails: list[str]) -> set[str]:
+    return {e.strip().casefold() for e in emails if e.strip()}
 
 
 @transaction.atomic
-def partner_respondents_confirm(*, survey: SurveyRound, by: User | None, emails: list[str]) -> SurveyRound:
-    """The partner firm's champion vouches that the people asked as the partner firm's
-    are its people. ``emails`` is the list they were shown: if it is not exactly the list
-    as it stands now (someone changed it meanwhile), nothing is confirmed."""
+def partner_respondents_confirm(*, survey: SurveyRound, by: User | None, home: list[str],
+                                partner: list[str]) -> SurveyRound:
+    """The partner firm's champion vouches for the people asked: those listed as the
+    partner firm's are its people, and none of them is listed as the home firm's.
+    ``home`` and ``partner`` are the addresses they were shown under each firm: if that
+    is not exactly the list as it stands now (someone changed it meanwhile, or moved a
+    person to the other firm), nothing is confirmed."""
     survey = SurveyRound.objects.select_for_update().get(pk=survey.pk)
     if not survey.is_draft:
         raise ValidationError("This round is no longer a draft: its people were fixed when it opened.")
-    listed = {e.casefold() for e in survey.invitations.filter(side=Side.PARTNER).values_list("email", flat=True)}
-    if not listed:
-        raise ValidationError("Nobody of the partner firm is asked in this round yet: there is nothing to confirm.")
-    if {e.strip().casefold() for e in emails if e.strip()} != listed:
+    listed = {side: set() for side in Side.values}
+    for side, email in survey.invitations.values_list("side", "email"):
+        listed[side].add(email.casefold())
+    if not any(listed.values()):
+        raise ValidationError("Nobody is asked in this round yet: there is nothing to confirm.")
+    if {Side.HOME: _addresses(home), Side.PARTNER: _addresses(partner)} != listed:
         raise ValidationError("The list changed since you read it: check the people asked again before confirming.")
     survey.partner_confirmed_at = timezone.now()
     survey.partner_confirmed_by = by
-    survey._change_reason = "The partner firm's champion confirmed its people"
+    survey._change_reason = "The partner firm's champion confirmed the people asked"
     return _save(survey, by=by)
 
 

@@ -4,6 +4,7 @@ page needs no login: the personal link is the only key."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -100,6 +101,7 @@ def survey_round(request: HttpRequest, slug: str, quarter: Quarter) -> HttpRespo
         access, survey=survey, result=result,
         figure=charts.round_figure(result) if result.any_shown else None,
         closing_form=ClosingForm(initial={"closes_on": survey.closes_on}),
+        awaited=selectors.confirmation_awaited(survey) if survey.is_draft else None,
         min_respondents=selectors.MIN_RESPONDENTS,
     ))
 
@@ -129,6 +131,7 @@ def respondents(request: HttpRequest, slug: str, quarter: Quarter) -> HttpRespon
         access, survey=survey, form=form, invitations=invitations,
         candidates=selectors.roster_candidates(survey) if survey.is_draft else [],
         counts={side: sum(1 for i in invitations if i.side == side) for side in selectors.SIDES},
+        awaited=selectors.confirmation_awaited(survey) if survey.is_draft and invitations else None,
         min_respondents=selectors.MIN_RESPONDENTS,
     ))
 
@@ -210,23 +213,23 @@ def round_closing(request: HttpRequest, slug: str, quarter: Quarter) -> HttpResp
 
 @login_required
 def partner_confirmation(request: HttpRequest, slug: str, quarter: Quarter) -> HttpResponse:
-    """The partner firm's champion checks the people a draft round asks as the partner
-    firm's, and confirms them: the round can open only then. The form sends back the
-    addresses shown, so that what is confirmed is exactly what was read."""
+    """The partner firm's champion checks everyone a draft round asks, both firms' people,
+    and confirms the list: the round can open only then. The form sends back the
+    addresses shown under each firm, so that what is confirmed is exactly what was read."""
     access = get_account_access(request.user, slug)
     access.require(access.can_confirm_partner_respondents)
     survey = selectors.round_for(access, quarter)
     if request.method == "POST":
         try:
-            services.partner_respondents_confirm(survey=survey, by=request.user, emails=request.POST.getlist("email"))
+            services.partner_respondents_confirm(survey=survey, by=request.user, home=request.POST.getlist("home"),
+                                                 partner=request.POST.getlist("partner"))
         except ValidationError as exc:
             messages.error(request, _errors(exc))
             return redirect("surveys:partner_confirmation", slug=slug, quarter=quarter)
-        messages.success(request, f"Thank you: you confirmed who is asked from {access.account.name}. "
-                                  "The round can now open.")
+        messages.success(request, "Thank you: you confirmed the people asked in this round. It can now open.")
         return redirect("surveys:round", slug=slug, quarter=quarter)
     return render(request, "surveys/partner_confirmation.html", _context(
-        access, survey=survey, people=selectors.partner_people(survey),
+        access, survey=survey, people=selectors.confirmation_list(survey), home_firm=settings.HOME_FIRM_NAME,
         min_respondents=selectors.MIN_RESPONDENTS,
     ))
 

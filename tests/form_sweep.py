@@ -69,7 +69,7 @@ from surveys.models import Invitation, SurveyRound, SurveyStatement
 from .factories import PASSWORD, UserFactory, with_default_metrics
 from .plans_helpers import action, meeting, person, topic
 from .scorecards_helpers import dimensions_of, submit
-from .surveys_helpers import draft_round, open_round
+from .surveys_helpers import draft_round, listed, open_round
 
 NOW = Quarter.current()
 LAST = NOW.previous()
@@ -198,7 +198,7 @@ class World:
 
     @cached_property
     def unconfirmed_round(self) -> SurveyRound:
-        """This quarter's round, drafted with one partner person whom the partner's
+        """This quarter's round, drafted with one person of each firm, whom the partner's
         champion has not confirmed yet."""
         return draft_round(self.account, home=1, partner=1, quarter=NOW, partner_confirmed=False)
 
@@ -476,9 +476,8 @@ ENTRIES = [
           by="manager", says="removed from the round.", changed=lambda w: w.draft_round.invitations.count() == 1),
     Entry("surveys:partner_confirmation", lambda w: w.at("surveys:partner_confirmation", w.unconfirmed_round.quarter),
           by="partner_champion",
-          data=lambda w: {"email": list(w.unconfirmed_round.invitations.filter(side="partner")
-                                        .values_list("email", flat=True))},
-          says="you confirmed who is asked from Helix Components",
+          data=lambda w: listed(w.unconfirmed_round),
+          says="you confirmed the people asked in this round",
           changed=lambda w: w.fresh(w.unconfirmed_round).partner_confirmed_at is not None),
     Entry("surveys:open", lambda w: w.at("surveys:open", w.draft_round.quarter), by="manager",
           says=f"Round {NOW} is open", changed=lambda w: w.round_status(NOW) == "open"),

@@ -24,21 +24,26 @@ def people(side: str, count: int, prefix: str | None = None) -> list[RespondentI
 
 def draft_round(account, *, by=None, home: int = 0, partner: int = 0, quarter: Quarter | None = None,
                 closes_in: int = 14, partner_confirmed: bool = True) -> SurveyRound:
-    """A draft round asking these people; the partner firm's confirmed by its champion
-    (as it must be before the round opens) unless ``partner_confirmed`` is False."""
+    """A draft round asking these people; the whole list confirmed by the partner firm's
+    champion (as it must be before any round opens) unless ``partner_confirmed`` is False."""
     survey = services.round_create(account=account, by=by, quarter=quarter or Quarter.current(),
                                    closes_on=timezone.localdate() + dt.timedelta(days=closes_in))
     services.respondents_add(survey=survey, by=by, people=people("home", home) + people("partner", partner))
-    if partner and partner_confirmed:
-        confirm_partner_people(survey)
+    if (home or partner) and partner_confirmed:
+        confirm_list(survey)
     survey.refresh_from_db()
     return survey
 
 
-def confirm_partner_people(survey: SurveyRound, by=None) -> SurveyRound:
-    """The partner champion confirms the partner firm's people as they stand."""
-    emails = list(survey.invitations.filter(side="partner").values_list("email", flat=True))
-    return services.partner_respondents_confirm(survey=survey, by=by, emails=emails)
+def listed(survey: SurveyRound) -> dict[str, list[str]]:
+    """The addresses asked, per firm, as the partner champion's confirmation page shows them."""
+    return {side: list(survey.invitations.filter(side=side).values_list("email", flat=True))
+            for side in ("home", "partner")}
+
+
+def confirm_list(survey: SurveyRound, by=None) -> SurveyRound:
+    """The partner champion confirms everyone asked, both firms, as the list stands."""
+    return services.partner_respondents_confirm(survey=survey, by=by, **listed(survey))
 
 
 def links_in_outbox() -> dict[str, str]:

@@ -10,13 +10,13 @@ from dashboards.models import MetricDefinition, MetricResult
 from plans.models import Action, Meeting, RosterEntry, Topic
 from scorecards.models import Assessment
 from surveys import services as survey_services
-from surveys.models import Invitation
+from surveys.models import SurveyRound
 
 from .access import Route, check_route, expect, matrix_cases
 from .api_helpers import LAST, api, first_dimension, first_metric, furnish
 from .factories import AssessmentFactory, MembershipFactory, UserFactory
 from .scorecards_helpers import draft
-from .surveys_helpers import draft_round
+from .surveys_helpers import draft_round, listed
 
 JSON = {"content_type": "application/json"}
 EDITORS = {"admin": 0, "manager": 0}
@@ -54,9 +54,8 @@ def _import_file(c, a):
     return {"quarter": str(LAST), "file": SimpleUploadedFile("results.csv", content, content_type="text/csv")}
 
 
-def _partner_emails(account):
-    return list(Invitation.objects.filter(round__account=account, round__quarter=LAST, side="partner")
-                .values_list("email", flat=True))
+def _survey_list(account):
+    return listed(SurveyRound.objects.get(account=account, quarter=LAST))
 
 
 def _new_member(c, a):
@@ -168,12 +167,12 @@ ROUTES = [
     Route("survey-open", lambda c, a: api("survey-open", a, str(LAST)), only(EDITORS, 200), method="post"),
     Route("survey-close", lambda c, a: api("survey-close", a, str(LAST - 1)), only(EDITORS, 200), method="post"),
     Route("survey-delete", lambda c, a: api("survey-detail", a, str(LAST)), only(EDITORS, 204), method="delete"),
-    # the partner firm's champion, and nobody else, vouches for who is asked as the partner firm's
+    # the partner firm's champion, and nobody else, vouches for everyone asked
     Route("survey-partner-list", lambda c, a: api("survey-partner-confirmation", a, str(LAST)),
           only(["partner_champion"], 200)),
     Route("survey-partner-confirm", lambda c, a: api("survey-partner-confirmation", a, str(LAST)),
           only(["partner_champion"], 200), method="post", extra=JSON,
-          data=lambda c, a: {"emails": _partner_emails(a)}),
+          data=lambda c, a: _survey_list(a)),
     # the portfolio: the home firm's view; partner users are told it does not exist
     Route("portfolio", lambda c, a: api("portfolio-list"), read(200, outsider=200, **PARTNERS_404),
           account_scoped=False),

@@ -1,7 +1,7 @@
 """The survey routes in the access matrix (see tests/access.py): every member of the
 account may read the anonymous results; only administrators and the home firm's
 account managers run surveys (statements, rounds, respondents); the partner champion
-answers like everyone else, and alone confirms who is asked as the partner firm's. The
+answers like everyone else, and alone confirms who is asked (both firms' people). The
 public answer page needs no login but a valid link."""
 
 import pytest
@@ -9,10 +9,10 @@ from django.urls import reverse
 
 from accounts.quarters import Quarter
 from surveys import services
-from surveys.models import Invitation
+from surveys.models import Invitation, SurveyRound
 
 from .access import Route, check_route, expect, matrix_cases
-from .surveys_helpers import draft_round
+from .surveys_helpers import draft_round, listed
 
 DRAFT = Quarter.current()
 OPEN = DRAFT.previous()
@@ -29,9 +29,8 @@ def _draft_invitation(account):
     return Invitation.objects.filter(round__account=account, round__quarter=DRAFT).order_by("pk").first().pk
 
 
-def _draft_partner_emails(account):
-    return list(Invitation.objects.filter(round__account=account, round__quarter=DRAFT, side="partner")
-                .values_list("email", flat=True))
+def _draft_list(account):
+    return listed(SurveyRound.objects.get(account=account, quarter=DRAFT))
 
 
 ROUTES = [
@@ -50,10 +49,10 @@ ROUTES = [
     Route("respondent-remove",
           lambda c, a: reverse("surveys:respondent_remove", args=[a.slug, DRAFT, _draft_invitation(a)]),
           expect(403, **RUNNERS_POST), method="post"),
-    # the partner firm's champion, and nobody else, vouches for who is asked as the partner firm's
+    # the partner firm's champion, and nobody else, vouches for everyone asked
     Route("partner-confirmation", url("partner_confirmation", DRAFT), expect(403, partner_champion=200)),
     Route("partner-confirm", url("partner_confirmation", DRAFT), expect(403, partner_champion=302), method="post",
-          data=lambda c, a: {"email": _draft_partner_emails(a)}),
+          data=lambda c, a: _draft_list(a)),
     Route("open", url("open", DRAFT), expect(403, **RUNNERS_POST), method="post"),
     Route("close", url("close", OPEN), expect(403, **RUNNERS_POST), method="post"),
     Route("closing-day", url("closing", OPEN), expect(403, **RUNNERS_POST), method="post",

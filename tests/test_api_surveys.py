@@ -140,6 +140,11 @@ def test_a_script_drafts_a_round_asks_people_opens_and_closes_it(cast, django_ca
     added = script.post(api("survey-respondents", cast.account, str(LAST)),
                         {"people": [*people, {"email": "HOME0@example.com", "side": "home"}]}, format="json")
     assert added.status_code == 201 and [p["email"] for p in added.json()] == [p["email"] for p in people]
+    # Even a round of home people only opens once the partner champion has confirmed the list.
+    confirmed = token_client(cast["partner_champion"]).post(
+        api("survey-partner-confirmation", cast.account, str(LAST)),
+        {"home": [p["email"] for p in people], "partner": []}, format="json")
+    assert confirmed.status_code == 200, confirmed.content
     with django_capture_on_commit_callbacks(execute=True):
         opened = script.post(api("survey-open", cast.account, str(LAST)))
     assert opened.status_code == 200 and opened.json()["status"] == "open" and len(opened.json()["statements"]) == 8

@@ -1,7 +1,7 @@
-"""Nobody can rig a survey round to single someone out: the partner firm vouches for who
-answers as its people, the people asked are fixed once the round opens, a closed round
-never reopens, and while a round is open nobody can tell who answered. Rounds are for
-quarters people can still speak for."""
+"""Nobody can rig a survey round to single someone out: the partner firm vouches for
+everyone asked, both firms' people, the people asked are fixed once the round opens, a
+closed round never reopens, and while a round is open nobody can tell who answered.
+Rounds are for quarters people can still speak for."""
 
 import json
 import re
@@ -20,17 +20,18 @@ from surveys.reminders import survey_closing_due
 from surveys.services import RespondentInput
 
 from .api_helpers import api, token_client
-from .surveys_helpers import answer, closed_round, confirm_partner_people, draft_round, open_round
+from .surveys_helpers import answer, closed_round, confirm_list, draft_round, listed, open_round
 
 QUARTER = Quarter.current()
 STUFFED = "real.person@helix.example\nmy.alias.one@mail.example\nmy.alias.two@mail.example"
+ALIASES = "Hugo Home <my.alias.one@mail.example>\nHanna Home <my.alias.two@mail.example>"
 
 
-def partner_emails(survey) -> list[str]:
-    return list(survey.invitations.filter(side="partner").values_list("email", flat=True))
+def confirmation_page(cast):
+    return reverse("surveys:partner_confirmation", args=[cast.account.slug, QUARTER])
 
 
-# --- (a) who answers as the partner firm is for the partner firm to confirm ---------------------
+# --- (a) the partner firm vouches for everyone asked, both firms' people -----------------------
 
 
 def test_a_manager_who_lists_their_own_addresses_as_partner_people_cannot_open_the_round(client, cast):
@@ -42,7 +43,7 @@ def test_a_manager_who_lists_their_own_addresses_as_partner_people_cannot_open_t
     client.post(respondents, {"side": "partner", "emails": STUFFED})
 
     response = client.post(reverse("surveys:open", args=[slug, QUARTER]), follow=True)
-    assert ("The executive champion of Helix Components has not yet confirmed the 3 people asked from their firm"
+    assert ("The executive champion of Helix Components has not yet confirmed the 6 people asked (of both firms)"
             in response.content.decode())
     survey = SurveyRound.objects.get()
     assert survey.is_draft and not mail.outbox
@@ -50,41 +51,85 @@ def test_a_manager_who_lists_their_own_addresses_as_partner_people_cannot_open_t
         services.round_open(survey=survey, by=cast["admin"])
 
 
-def test_over_the_api_a_round_with_unconfirmed_partner_people_does_not_open(cast):
-    script = token_client(cast["manager"])
-    script.post(api("survey-list", cast.account), {"quarter": str(QUARTER), "closes_on": "2099-01-31"},
-                format="json")
-    people = [{"email": email, "side": "partner"} for email in STUFFED.splitlines()]
-    script.post(api("survey-respondents", cast.account, str(QUARTER)), {"people": people}, format="json")
-    response = script.post(api("survey-open", cast.account, str(QUARTER)))
-    assert response.status_code == 400 and "has not yet confirmed" in json.dumps(response.json())
-    assert SurveyRound.objects.get().is_draft
+def test_a_manager_who_lists_a_partner_person_as_home_side_next_to_two_own_addresses_cannot_open_the_round(
+    client, cast,
+):
+    slug, pat = cast.account.slug, cast["partner_user"]
+    client.force_login(cast["manager"])
+    client.post(reverse("surveys:create", args=[slug]), {"quarter": str(QUARTER), "closes_on": "2099-12-31"})
+    client.post(reverse("surveys:respondents", args=[slug, QUARTER]),
+                {"side": "home", "emails": f"Pat Okafor <{pat.email}>\n{ALIASES}"})
+
+    response = client.post(reverse("surveys:open", args=[slug, QUARTER]), follow=True)
+    assert ("The executive champion of Helix Components has not yet confirmed the 3 people asked"
+            in response.content.decode())
+    over_api = token_client(cast["manager"]).post(api("survey-open", cast.account, str(QUARTER)))
+    assert over_api.status_code == 400 and "has not yet confirmed the 3 people" in json.dumps(over_api.json())
+    assert SurveyRound.objects.get().is_draft and not mail.outbox
+
+    # The partner champion sees their colleague listed as the home firm's, and the two odd addresses.
+    client.force_login(cast["partner_champion"])
+    page = client.get(confirmation_page(cast)).content.decode()
+    home_list = page[page.index('id="home-people-heading"'):]
+    assert "3 people asked for Tandem Home" in home_list
+    for shown in ("Pat Okafor", pat.email, "Hugo Home", "my.alias.one@mail.example", "my.alias.two@mail.example"):
+        assert shown in home_list
+    listed = token_client(cast["partner_champion"]).get(api("survey-partner-confirmation", cast.account,
+                                                            str(QUARTER))).json()
+    assert listed == {"home": [{"name": "Hanna Home", "email": "my.alias.two@mail.example"},
+                               {"name": "Hugo Home", "email": "my.alias.one@mail.example"},
+                               {"name": "Pat Okafor", "email": pat.email}],
+                      "partner": [], "confirmed_at": None}
 
 
-def test_the_partner_champion_reads_the_partner_list_confirms_it_and_the_round_then_opens(client, cast):
+def test_a_round_asking_only_home_people_also_waits_for_the_partner_champion(cast):
+    survey = draft_round(cast.account, home=4, partner_confirmed=False)
+    with pytest.raises(ValidationError, match="has not yet confirmed the 4 people asked"):
+        services.round_open(survey=survey, by=cast["manager"])
+    confirm_list(survey, by=cast["partner_champion"])
+    assert services.round_open(survey=survey, by=cast["manager"]).is_open
+
+
+def test_an_account_without_a_partner_champion_cannot_open_a_round_and_says_so(client, cast):
+    draft_round(cast.other_account, home=3, partner=3, partner_confirmed=False)  # Corvane has no partner champion
+    client.force_login(cast["admin"])
+    slug = cast.other_account.slug
+    page = client.get(reverse("surveys:round", args=[slug, QUARTER])).content.decode()
+    response = client.post(reverse("surveys:open", args=[slug, QUARTER]), follow=True).content.decode()
+    over_api = token_client(cast["admin"]).post(api("survey-open", cast.other_account, str(QUARTER)))
+    for said in (page, response, json.dumps(over_api.json())):
+        assert "Corvane Logistics has no executive champion in Tandem" in said
+    assert over_api.status_code == 400 and SurveyRound.objects.get().is_draft
+
+
+def test_the_partner_champion_reads_the_whole_list_confirms_it_and_the_round_then_opens(client, cast):
     survey = draft_round(cast.account, home=3, partner=3, partner_confirmed=False)
-    url = reverse("surveys:partner_confirmation", args=[cast.account.slug, QUARTER])
     client.force_login(cast["partner_champion"])
     round_page = client.get(reverse("surveys:round", args=[cast.account.slug, QUARTER])).content.decode()
-    assert "Check and confirm the people asked from Helix Components" in round_page
-    page = client.get(url).content.decode()
-    assert all(email in page for email in partner_emails(survey)) and "home1@example.com" not in page
+    assert "Check and confirm the people asked" in round_page
+    page = client.get(confirmation_page(cast)).content.decode()
+    assert all(email in page for side in ("home", "partner") for email in listed(survey)[side])
+    assert "Home 1" in page and "Partner 3" in page
 
-    response = client.post(url, {"email": partner_emails(survey)}, follow=True)
-    assert "you confirmed who is asked from Helix Components" in response.content.decode()
+    response = client.post(confirmation_page(cast), listed(survey), follow=True)
+    assert "you confirmed the people asked in this round" in response.content.decode()
     survey.refresh_from_db()
     assert survey.partner_confirmed_by == cast["partner_champion"] and survey.partner_confirmed_at is not None
     assert services.round_open(survey=survey, by=cast["manager"]).is_open
 
 
-def test_over_the_api_the_partner_champion_lists_and_confirms_the_partner_people(cast):
-    draft_round(cast.account, home=3, partner=2, partner_confirmed=False)
+def test_over_the_api_the_partner_champion_lists_and_confirms_both_firms_people(cast):
+    draft_round(cast.account, home=1, partner=2, partner_confirmed=False)
     url = api("survey-partner-confirmation", cast.account, str(QUARTER))
     champion = token_client(cast["partner_champion"])
-    listed = champion.get(url).json()
-    assert listed == {"people": [{"name": "Partner 1", "email": "partner1@example.com"},
-                                 {"name": "Partner 2", "email": "partner2@example.com"}], "confirmed_at": None}
-    confirmed = champion.post(url, {"emails": ["partner1@example.com", "partner2@example.com"]}, format="json")
+    assert champion.get(url).json() == {
+        "home": [{"name": "Home 1", "email": "home1@example.com"}],
+        "partner": [{"name": "Partner 1", "email": "partner1@example.com"},
+                    {"name": "Partner 2", "email": "partner2@example.com"}],
+        "confirmed_at": None,
+    }
+    confirmed = champion.post(url, {"home": ["home1@example.com"],
+                                    "partner": ["partner1@example.com", "partner2@example.com"]}, format="json")
     assert confirmed.status_code == 200 and confirmed.json()["confirmed_at"] is not None
     opened = token_client(cast["manager"]).post(api("survey-open", cast.account, str(QUARTER)))
     assert opened.status_code == 200 and opened.json()["partner_confirmed_at"] == confirmed.json()["confirmed_at"]
@@ -94,44 +139,82 @@ def test_nobody_on_the_home_side_may_confirm_for_the_partner_firm_administrators
     survey = draft_round(cast.account, home=3, partner=3, partner_confirmed=False)
     for who in ("admin", "manager"):
         client.force_login(cast[who])
-        page = reverse("surveys:partner_confirmation", args=[cast.account.slug, QUARTER])
-        assert client.post(page, {"email": partner_emails(survey)}).status_code == 403
+        assert client.post(confirmation_page(cast), listed(survey)).status_code == 403
         response = token_client(cast[who]).post(api("survey-partner-confirmation", cast.account, str(QUARTER)),
-                                                {"emails": partner_emails(survey)}, format="json")
+                                                listed(survey), format="json")
         assert response.status_code == 403
     survey.refresh_from_db()
     assert survey.partner_confirmed_at is None
 
 
-def test_adding_or_removing_anyone_of_the_partner_firm_withdraws_the_confirmation(cast):
+def assert_withdrawn(survey, people: int):
+    survey.refresh_from_db()
+    assert survey.partner_confirmed_at is None
+    with pytest.raises(ValidationError, match=f"not yet confirmed the {people} people"):
+        services.round_open(survey=survey, by=None)
+
+
+def test_adding_or_removing_anyone_of_either_firm_withdraws_the_confirmation(cast):
     survey = draft_round(cast.account, home=3, partner=3)
     assert survey.partner_confirmed_at is not None
-    services.respondents_add(survey=survey, by=cast["manager"], people=[RespondentInput("h9@example.com", "home")])
-    survey.refresh_from_db()
-    assert survey.partner_confirmed_at is not None  # the home firm's list is the home firm's
-
     services.respondents_add(survey=survey, by=cast["manager"],
-                             people=[RespondentInput("my.alias@mail.example", "partner")])
-    survey.refresh_from_db()
-    assert survey.partner_confirmed_at is None
-    with pytest.raises(ValidationError, match="not yet confirmed the 4 people"):
-        services.round_open(survey=survey, by=cast["manager"])
+                             people=[RespondentInput("my.alias@mail.example", "home")])
+    assert_withdrawn(survey, 7)
 
-    confirm_partner_people(survey)
+    confirm_list(survey)
+    services.invitation_remove(invitation=Invitation.objects.get(email="home1@example.com"), by=cast["manager"])
+    assert_withdrawn(survey, 6)
+
+    confirm_list(survey)
+    services.respondents_add(survey=survey, by=cast["manager"],
+                             people=[RespondentInput("my.alias.two@mail.example", "partner")])
+    assert_withdrawn(survey, 7)
+
+    confirm_list(survey)
     services.invitation_remove(invitation=Invitation.objects.get(email="partner1@example.com"), by=cast["manager"])
+    assert_withdrawn(survey, 6)
+
+
+def test_a_home_person_added_on_the_page_after_the_confirmation_withdraws_it(client, cast):
+    draft_round(cast.account, home=3, partner=3)
+    client.force_login(cast["manager"])
+    page = client.post(reverse("surveys:respondents", args=[cast.account.slug, QUARTER]),
+                       {"side": "home", "emails": "my.alias@mail.example"}, follow=True).content.decode()
+    assert "has not yet confirmed the 7 people asked" in page
+    response = client.post(reverse("surveys:open", args=[cast.account.slug, QUARTER]), follow=True)
+    assert "has not yet confirmed the 7 people asked" in response.content.decode()
+    assert SurveyRound.objects.get().is_draft
+
+
+def test_confirming_a_list_whose_home_side_changed_since_it_was_read_confirms_nothing(client, cast):
+    survey = draft_round(cast.account, home=3, partner=3, partner_confirmed=False)
+    as_read = listed(survey)
+    services.respondents_add(survey=survey, by=cast["manager"],
+                             people=[RespondentInput("my.alias@mail.example", "home")])
+    client.force_login(cast["partner_champion"])
+    response = client.post(confirmation_page(cast), as_read, follow=True)
+    assert "The list changed since you read it" in response.content.decode()
+    over_api = token_client(cast["partner_champion"]).post(
+        api("survey-partner-confirmation", cast.account, str(QUARTER)), as_read, format="json")
+    assert over_api.status_code == 400 and "The list changed since you read it" in json.dumps(over_api.json())
     survey.refresh_from_db()
     assert survey.partner_confirmed_at is None
 
+    # Read again, the list shows the new address, and confirming what is shown now works.
+    assert "my.alias@mail.example" in response.content.decode()
+    client.post(confirmation_page(cast), listed(survey))
+    survey.refresh_from_db()
+    assert survey.partner_confirmed_at is not None
 
-def test_confirming_a_list_that_changed_since_it_was_read_confirms_nothing(client, cast):
-    survey = draft_round(cast.account, home=3, partner=2, partner_confirmed=False)
-    as_read = partner_emails(survey)
+
+def test_confirming_a_list_in_which_someone_moved_to_the_other_firm_confirms_nothing(cast):
+    survey = draft_round(cast.account, home=3, partner=3, partner_confirmed=False)
+    as_read = listed(survey)
+    services.invitation_remove(invitation=Invitation.objects.get(email="partner1@example.com"), by=cast["manager"])
     services.respondents_add(survey=survey, by=cast["manager"],
-                             people=[RespondentInput("my.alias@mail.example", "partner")])
-    client.force_login(cast["partner_champion"])
-    response = client.post(reverse("surveys:partner_confirmation", args=[cast.account.slug, QUARTER]),
-                           {"email": as_read}, follow=True)
-    assert "The list changed since you read it" in response.content.decode()
+                             people=[RespondentInput("partner1@example.com", "home")])
+    with pytest.raises(ValidationError, match="The list changed since you read it"):
+        services.partner_respondents_confirm(survey=survey, by=cast["partner_champion"], **as_read)
     survey.refresh_from_db()
     assert survey.partner_confirmed_at is None
 
