@@ -12,6 +12,7 @@ from accounts.models import Membership, PartnerAccount
 from accounts.page_cache import cached_account_list
 
 from .base import AccountScopedViewSet
+from .pagination import CachedListPagination, list_query
 from .serializers import AccountSerializer, AccountUpdateSerializer, MembershipChangeSerializer, MembershipSerializer
 
 ACCOUNT_EXAMPLE = OpenApiExample("An account", response_only=True, value={
@@ -42,6 +43,7 @@ class AccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
                      mixins.UpdateModelMixin, viewsets.GenericViewSet):
     lookup_field = "slug"
     lookup_url_kwarg = "account_slug"
+    pagination_class = CachedListPagination
     ordering_fields = ["name", "level", "annual_value"]
     ordering = ["name"]
     filterset_fields = ["kind", "level", "target_level"]
@@ -66,8 +68,8 @@ class AccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
     def list(self, request, *args, **kwargs):
         # Kept in the cache per user until an account, a membership or a person changes
         # (accounts.page_cache): a full page of a hundred accounts was most of its time,
-        # and the page links carry the host and every parameter.
-        depends_on = (request.get_host(), sorted(request.query_params.lists()))
+        # and the page links carry the host and the parameters the list reads.
+        depends_on = (request.get_host(), sorted(list_query(self).lists()))
 
         def page() -> dict:
             return super(AccountViewSet, self).list(request, *args, **kwargs).data
