@@ -36,6 +36,10 @@ def scope_to_visible_accounts(queryset: QuerySet, user: User, account_field: str
     return queryset.filter(**{f"{account_field}__memberships__user": user})
 
 
+def can_create_accounts(user: User) -> bool:
+    return user.is_authenticated and user.is_active and user.is_administrator
+
+
 def is_partner_user(user: User) -> bool:
     """A partner user belongs to a partner firm through a partner-side membership."""
     return Membership.objects.filter(user=user, side=Side.PARTNER).exists()

@@ -9,7 +9,7 @@ owns data shown on those pages connects its models with ``watch`` and calls
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from contextlib import suppress
 from operator import attrgetter
 from typing import TypeVar
@@ -17,7 +17,7 @@ from typing import TypeVar
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model
 from django.db.models.signals import post_delete, post_save
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
@@ -47,6 +47,17 @@ def cached_account_list(user, depends_on: tuple, compute: Callable[[], T]) -> T:
     """``compute()`` for this user's list of accounts (which says their side and role in
     each), from the cache while no account, membership or person has changed."""
     return ACCOUNT_LIST.cached("all", (user.pk, *depends_on), compute)
+
+
+def known_parameters(query: QueryDict, names: Collection[str]) -> QueryDict:
+    """Only the parameters of ``query`` that a page reads (``names``). Only they may shape
+    what a cached page shows — its links too — and the key it is cached under: any other
+    would file one more copy of the page for every made-up name."""
+    known = query.copy()
+    for name in query:
+        if name not in names:
+            del known[name]
+    return known
 
 
 def account_changed(account_ids: Iterable[int]) -> None:

@@ -21,6 +21,13 @@ from django.utils import timezone
 QUARTER_PATTERN = r"[0-9]{4}-Q[1-4]"
 _QUARTER_RE = re.compile(r"^(?P<year>[0-9]{4})-Q(?P<number>[1-4])$")
 
+# The fiscal years anyone may ask for — in a URL, a query string, a form or the API.
+# Pages step to the next and previous quarter and show windows of years around one, and
+# a quarter near the edge of what a Quarter can hold (four-digit years) would step out of
+# it. Quarters read back from the database are not limited: a goal that holds "from the
+# start" is stored from 1000-Q1 (``dashboards.models.BEGINNING``).
+SUPPORTED_YEARS = range(2000, 2101)
+
 
 def fiscal_start_month() -> int:
     return settings.FISCAL_YEAR_START_MONTH
@@ -45,6 +52,17 @@ class Quarter:
 
     @classmethod
     def parse(cls, text: str) -> Quarter:
+        """A quarter someone wrote, within the supported years; ValueError with a message
+        to show them otherwise."""
+        quarter = cls.parse_stored(text)
+        if quarter.year not in SUPPORTED_YEARS:
+            raise ValueError(f"“{quarter}” is outside the quarters Tandem keeps: give one from "
+                             f"{FIRST_SUPPORTED} to {LAST_SUPPORTED}.")
+        return quarter
+
+    @classmethod
+    def parse_stored(cls, text: str) -> Quarter:
+        """A quarter as written in the database, of any four-digit year."""
         match = _QUARTER_RE.match((text or "").strip())
         if not match:
             raise ValueError(f"“{text}” is not a quarter; write it like 2026-Q3.")
@@ -113,12 +131,17 @@ class Quarter:
         return f"{self} ({self.start_date:%b}–{self.end_date:%b %Y})"
 
 
+FIRST_SUPPORTED = Quarter(SUPPORTED_YEARS[0], 1)
+LAST_SUPPORTED = Quarter(SUPPORTED_YEARS[-1], 4)
+
+
 def quarter_range(first: Quarter, last: Quarter) -> list[Quarter]:
     return [Quarter.from_index(i) for i in range(first.index, last.index + 1)]
 
 
 class QuarterConverter:
-    """URL converter: ``<quarter:quarter>`` matches ``2026-Q3`` and yields a Quarter."""
+    """URL converter: ``<quarter:quarter>`` matches ``2026-Q3`` and yields a Quarter; a
+    quarter outside the supported years matches nothing, so it is not found (404)."""
 
     regex = QUARTER_PATTERN
 
@@ -131,7 +154,7 @@ class QuarterConverter:
 
 # Quarters are immutable and a database holds a few hundred distinct ones, so a page that
 # reads thousands of rows shares them instead of parsing each row's text again.
-parse_stored_quarter = lru_cache(maxsize=4096)(Quarter.parse)
+parse_stored_quarter = lru_cache(maxsize=4096)(Quarter.parse_stored)
 
 
 class QuarterField(models.CharField):
@@ -152,10 +175,12 @@ class QuarterField(models.CharField):
         return None if value is None else parse_stored_quarter(value)
 
     def to_python(self, value):
+        # What people type is checked where they type it (forms, the API, URLs); here a
+        # quarter is whatever the database may hold, e.g. in a lookup on stored values.
         if value is None or isinstance(value, Quarter):
             return value
         try:
-            return Quarter.parse(value)
+            return Quarter.parse_stored(value)
         except ValueError as exc:
             raise ValidationError(str(exc), code="invalid_quarter") from exc
 

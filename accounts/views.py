@@ -9,7 +9,7 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
 from . import selectors, services, tokens
-from .access import get_account_access
+from .access import can_create_accounts, get_account_access
 from .forms import AccountForm, ApiTokenForm, MembershipForm
 
 NEW_KEY = "new_api_key"
@@ -47,7 +47,7 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def account_create(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_administrator:
+    if not can_create_accounts(request.user):
         raise PermissionDenied
     form = AccountForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

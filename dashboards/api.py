@@ -6,6 +6,7 @@ Reads start from the account in ``self.access``; writes call ``dashboards.servic
 
 from __future__ import annotations
 
+from django import forms
 from django.db import transaction
 from django_filters import rest_framework as filters
 from drf_spectacular.openapi import AutoSchema
@@ -178,9 +179,21 @@ REPORT_EXAMPLE = OpenApiExample("A report", response_only=True, value={
 })
 
 
+class IdFilter(filters.NumberFilter):
+    """An object's id: a whole number that a database id can be (SQLite fails on a bigger one)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, min_value=-(2**63), max_value=2**63 - 1, **kwargs)
+
+    def get_max_validator(self):
+        return None  # the field's own
+
+
 class ResultFilter(filters.FilterSet):
     quarter = filters.CharFilter(method="filter_quarter", help_text="A quarter written like 2026-Q3.")
-    metric = filters.NumberFilter(field_name="metric_id")
+    metric = IdFilter(field_name="metric_id")
 
     class Meta:
         model = MetricResult

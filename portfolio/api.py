@@ -13,6 +13,7 @@ from rest_framework.routers import SimpleRouter
 
 from accounts.access import can_see_portfolio
 from accounts.api.base import QuarterField
+from accounts.api.pagination import CachedListPagination, list_query
 from accounts.models import PartnerAccount, RelationshipLevel
 
 from . import selectors
@@ -101,7 +102,9 @@ class PortfolioViewSet(viewsets.GenericViewSet):
     """Read-only; for those the portfolio is for (``can_see_portfolio``), others get 404."""
 
     serializer_class = PortfolioRowSerializer
+    pagination_class = CachedListPagination
     filter_backends = []  # the page's form reads the filters
+    query_parameters = list(PortfolioFilterForm.base_fields)
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)  # authentication (401), throttling
@@ -109,13 +112,14 @@ class PortfolioViewSet(viewsets.GenericViewSet):
             raise exceptions.NotFound("No such page.")
 
     def list(self, request):
-        form = PortfolioFilterForm.for_user(request.query_params, request.user)
+        params = list_query(self)
+        form = PortfolioFilterForm.for_user(params, request.user)
         query = form.query()
         if form.errors:
             raise exceptions.ValidationError({name: list(errors) for name, errors in form.errors.items()})
         # Cached like the page (portfolio.overview), as the JSON sent: the rows say "days
-        # since", and the page links carry the host and every parameter.
-        depends_on = ("api", str(timezone.localdate()), request.get_host(), sorted(request.query_params.lists()))
+        # since", and the page links carry the host and the parameters the list reads.
+        depends_on = ("api", str(timezone.localdate()), request.get_host(), sorted(params.lists()))
         body = cached(request.user, depends_on, lambda: self._rendered_page(request, query))
         return HttpResponse(body, content_type=request.accepted_media_type)
 

@@ -57,3 +57,7 @@ class PortfolioFilterForm(forms.Form):
         if column:
             described.append(("Sorted by", f"{column.label} ({'descending' if query.descending else 'ascending'})"))
         return described
+
+
+# What the page reads from its URL: the filters, the sort and the page number.
+PAGE_PARAMETERS = frozenset([*PortfolioFilterForm.base_fields, "page"])

@@ -2,16 +2,17 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from accounts.access import can_see_portfolio
+from accounts.page_cache import known_parameters
 
 from . import charts, exports, selectors
-from .forms import PortfolioFilterForm
+from .forms import PAGE_PARAMETERS, PortfolioFilterForm
 from .overview import cached, overview_for
 
 
@@ -63,21 +64,24 @@ def _headers(query: selectors.PortfolioQuery) -> list[dict]:
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     _check_access(request)
-    # Links on the page keep every parameter of the URL, and rows say "12 days ago": the
-    # whole query string and the day are what the rendered page depends on.
-    depends_on = ("page", str(timezone.localdate()), sorted(request.GET.lists()))
-    content = cached(request.user, depends_on, lambda: _content(request))
+    # Links on the page keep the parameters of the URL that the page reads (any other is
+    # ignored), and rows say "12 days ago": those parameters and the day are what the
+    # rendered page depends on.
+    params = known_parameters(request.GET, PAGE_PARAMETERS)
+    depends_on = ("page", str(timezone.localdate()), sorted(params.lists()))
+    content = cached(request.user, depends_on, lambda: _content(request, params))
     return render(request, "portfolio/portfolio.html", {"content": content})
 
 
-def _content(request: HttpRequest) -> str:
-    form = _form(request)
+def _content(request: HttpRequest, params: QueryDict) -> str:
+    form = PortfolioFilterForm.for_user(params, request.user)
     query = form.query()
     quarter = selectors.last_quarter()
     overview = overview_for(request.user, query, quarter)
     table = selectors.portfolio_table(request.user, query, managers_shown=selectors.MANAGERS_SHOWN)
-    page = Paginator(_Counted(table, overview.accounts), selectors.PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(_Counted(table, overview.accounts), selectors.PAGE_SIZE).get_page(params.get("page"))
     context = {
+        "params": params,
         "form": form,
         "query": query,
         "quarter": quarter,

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from accounts.api.base import AccountScopedViewSet, Conflict
+from accounts.api.pagination import CachedListPagination, list_query
 from accounts.page_cache import cached_part
 from accounts.quarters import QUARTER_PATTERN, Quarter
 
@@ -81,7 +82,9 @@ class DimensionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
 class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AccountScopedViewSet):
     model = Assessment
     serializer_class = AssessmentSerializer
+    pagination_class = CachedListPagination
     filterset_fields = ["side", "status"]
+    query_parameters = ["quarter"]  # read by scoped_queryset
     ordering_fields = ["quarter", "side"]
     ordering = ["-quarter", "side"]
 
@@ -91,8 +94,8 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Accoun
     def list(self, request, *args, **kwargs):
         # Kept in the cache until one of the account's scorecards, dimensions or releases
         # changes (accounts.page_cache): what the blind rule shows depends only on the
-        # viewer's side; the page links carry the host and every parameter.
-        depends_on = ("api-assessments", self.access.side, request.get_host(), sorted(request.query_params.lists()))
+        # viewer's side; the page links carry the host and the parameters the list reads.
+        depends_on = ("api-assessments", self.access.side, request.get_host(), sorted(list_query(self).lists()))
 
         def page() -> dict:
             return super(AssessmentViewSet, self).list(request, *args, **kwargs).data

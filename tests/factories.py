@@ -67,7 +67,7 @@ def record_figure(metric, quarter, value, *, side=None, by=None, note=""):
     from dashboards.models import MetricResult
     from dashboards.services import FigureEntry, results_record
 
-    quarter = Quarter.parse(str(quarter))
+    quarter = Quarter.parse_stored(str(quarter))  # any stored quarter, however far back
     side = side or metric.data_owner
     existing = MetricResult.objects.filter(metric=metric, quarter=quarter).first()
     version = existing.version_of(side) if existing else 0

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from accounts.quarters import Quarter, quarter_range
+from accounts.quarters import SUPPORTED_YEARS, Quarter, quarter_range
 
 quarters = st.builds(Quarter, st.integers(1200, 9800), st.integers(1, 4))
 # Up to 9997: with a fiscal year starting in February or March, the last weeks of 9998
@@ -24,6 +24,25 @@ def test_a_quarter_is_written_and_read_as_year_dash_q_number():
 def test_a_malformed_quarter_is_refused_with_a_readable_message(text):
     with pytest.raises(ValueError, match="write it like 2026-Q3"):
         Quarter.parse(text)
+
+
+@pytest.mark.parametrize("text", ["9999-Q4", "1000-Q1", "2101-Q1", "1999-Q4"])
+def test_a_quarter_outside_the_fiscal_years_tandem_keeps_is_refused_with_the_range(text):
+    with pytest.raises(ValueError, match=f"“{text}” is outside the quarters Tandem keeps: give one from 2000-Q1 to "
+                                         "2100-Q4."):
+        Quarter.parse(text)
+
+
+def test_the_first_and_last_quarters_kept_step_and_span_years_like_any_other():
+    first, last = Quarter.parse("2000-Q1"), Quarter.parse("2100-Q4")
+    assert (first.previous(), last.next()) == (Quarter(1999, 4), Quarter(2101, 1))
+    assert (first - 400, last + 400) == (Quarter(1900, 1), Quarter(2200, 4))
+    assert last.end_date.year == 2100
+
+
+def test_a_stored_quarter_of_any_four_digit_year_is_read():
+    assert Quarter.parse_stored("1000-Q1") == Quarter(1000, 1)  # a goal that holds "from the start"
+    assert Quarter.parse_stored("9999-Q4") == Quarter(9999, 4)
 
 
 def test_next_and_previous_cross_the_year():
@@ -63,7 +82,9 @@ def test_quarter_range_is_inclusive():
 
 @given(quarters)
 def test_parse_inverts_str(q):
-    assert Quarter.parse(str(q)) == q
+    assert Quarter.parse_stored(str(q)) == q
+    if q.year in SUPPORTED_YEARS:
+        assert Quarter.parse(str(q)) == q
 
 
 @given(quarters, st.integers(-400, 400))

@@ -7,11 +7,12 @@ from rest_framework import exceptions, mixins, viewsets
 from rest_framework.response import Response
 
 from accounts import services
-from accounts.access import get_account_access, visible_accounts
+from accounts.access import can_create_accounts, get_account_access, visible_accounts
 from accounts.models import Membership, PartnerAccount
 from accounts.page_cache import cached_account_list
 
 from .base import AccountScopedViewSet
+from .pagination import CachedListPagination, list_query
 from .serializers import AccountSerializer, AccountUpdateSerializer, MembershipChangeSerializer, MembershipSerializer
 
 ACCOUNT_EXAMPLE = OpenApiExample("An account", response_only=True, value={
@@ -42,10 +43,22 @@ class AccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
                      mixins.UpdateModelMixin, viewsets.GenericViewSet):
     lookup_field = "slug"
     lookup_url_kwarg = "account_slug"
+    pagination_class = CachedListPagination
     ordering_fields = ["name", "level", "annual_value"]
     ordering = ["name"]
     filterset_fields = ["kind", "level", "target_level"]
     search_fields = ["name", "industry", "region"]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)  # authentication, permissions, throttling
+        # Decided before the payload is read, so that no refusal depends on it: a slug
+        # already taken must not tell anyone that an account they cannot see exists.
+        if self.action == "create" and not can_create_accounts(request.user):
+            raise exceptions.PermissionDenied("Only administrators create accounts.")
+        if self.action in ("update", "partial_update"):
+            access = get_account_access(request.user, self.kwargs["account_slug"])  # 404 for outsiders
+            if not access.can_edit_account:
+                raise exceptions.PermissionDenied("You may see this account but not change it.")
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -55,8 +68,8 @@ class AccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
     def list(self, request, *args, **kwargs):
         # Kept in the cache per user until an account, a membership or a person changes
         # (accounts.page_cache): a full page of a hundred accounts was most of its time,
-        # and the page links carry the host and every parameter.
-        depends_on = (request.get_host(), sorted(request.query_params.lists()))
+        # and the page links carry the host and the parameters the list reads.
+        depends_on = (request.get_host(), sorted(list_query(self).lists()))
 
         def page() -> dict:
             return super(AccountViewSet, self).list(request, *args, **kwargs).data
@@ -73,14 +86,9 @@ class AccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         return context
 
     def perform_create(self, serializer):
-        if not self.request.user.is_administrator:
-            raise exceptions.PermissionDenied("Only administrators create accounts.")
         serializer.instance = services.account_create(by=self.request.user, **serializer.validated_data)
 
     def perform_update(self, serializer):
-        access = get_account_access(self.request.user, serializer.instance.slug)
-        if not access.can_edit_account:
-            raise exceptions.PermissionDenied("You may see this account but not change it.")
         data = dict(serializer.validated_data)
         serializer.instance = services.account_update(
             account=serializer.instance, by=self.request.user, level_note=data.pop("level_note", ""), **data
