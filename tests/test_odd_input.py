@@ -230,7 +230,7 @@ PAGES = [
 
 READS = [pytest.param(url, id=label) for label, url in PAGES] + [
     pytest.param(lambda route=route: route.url(None, PartnerAccount.objects.get(slug="helix")), id=f"API {route.label}")
-    for route in API_ROUTES if route.method == "get"
+    for route in API_ROUTES if route.method == "get" and route.statuses["admin"] == 200  # the admin reads it
 ]
 
 

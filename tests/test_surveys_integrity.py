@@ -343,18 +343,23 @@ def test_an_open_round_shows_only_whether_three_of_each_firm_have_answered(clien
 # --- rounds for quarters people can still speak for ---------------------------------------------------
 
 
-def test_a_round_for_1900_q1_is_refused_with_a_clear_message_on_the_form_and_over_the_api(client, cast):
+@pytest.mark.parametrize(("typed", "message"), [
+    ("1900-Q1", "is outside the quarters Tandem keeps: give one from 2000-Q1 to 2100-Q4."),
+    ("2001-Q1", "2001-Q1 is too long ago for people to say how the partnership felt then; survey a quarter from "
+                f"{QUARTER - 4} to {QUARTER}."),
+])
+def test_a_round_for_a_quarter_long_past_is_refused_with_a_clear_message_on_the_form_and_over_the_api(
+        client, cast, typed, message):
     client.force_login(cast["manager"])
     response = client.post(reverse("surveys:create", args=[cast.account.slug]),
-                           {"quarter": "1900-Q1", "closes_on": "2099-12-31"})
+                           {"quarter": typed, "closes_on": "2099-12-31"})
     page = response.content.decode()
     assert response.status_code == 200
-    assert f"1900-Q1 is too long ago for people to say how the partnership felt then; survey a quarter from " \
-           f"{QUARTER - 4} to {QUARTER}." in page
-    assert 'value="1900-Q1"' in page  # what was typed is kept
+    assert message in page
+    assert f'value="{typed}"' in page  # what was typed is kept
     over_api = token_client(cast["manager"]).post(api("survey-list", cast.account),
-                                                  {"quarter": "1900-Q1", "closes_on": "2099-12-31"}, format="json")
-    assert over_api.status_code == 400 and "too long ago" in over_api.json()["quarter"][0]
+                                                  {"quarter": typed, "closes_on": "2099-12-31"}, format="json")
+    assert over_api.status_code == 400 and message in over_api.json()["quarter"][0]
     assert not SurveyRound.objects.exists()
 
 
