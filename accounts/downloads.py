@@ -37,14 +37,23 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Value = str | int | float | Decimal | dt.date | None
 
 
+# Spreadsheets skip spaces and control characters before a formula's sign (and the Excel
+# writer drops the control characters), so "\x01=HYPERLINK(…)" is a formula too.
+_SKIPPED_BEFORE_A_SIGN = "".join(map(chr, range(0x21)))
+
+
+def looks_like_formula(text: str) -> bool:
+    return text.startswith(FORMULA_STARTS) or text.lstrip(_SKIPPED_BEFORE_A_SIGN).startswith(FORMULA_STARTS)
+
+
 def defused(text: str) -> str:
     """``text`` as a CSV cell a spreadsheet shows and never runs."""
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+    return f"'{text}" if looks_like_formula(text) else text
 
 
 def undefused(text: str) -> str:
     """What :func:`defused` was given, for a file of ours that comes back."""
-    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text
+    return text[1:] if text.startswith("'") and looks_like_formula(text[1:]) else text
 
 
 def _is_number(value: Value) -> bool:
@@ -92,7 +101,7 @@ def xlsx_append(sheet: Worksheet, values: Sequence[Value]) -> list[Cell]:
             # openpyxl refuses control characters Excel cannot hold; drop them.
             cell = Cell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
             cell.data_type = "s"  # openpyxl would make "=…" a formula
-            if value.startswith(FORMULA_STARTS):
+            if looks_like_formula(value):
                 cell.quotePrefix = True  # Excel keeps it text even when the cell is edited
         else:
             cell = Cell(sheet, value=value)

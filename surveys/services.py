@@ -65,6 +65,10 @@ the rule that closes each:
    those times, so an "open" round can never carry a closing time. (There is no database
    trigger: whoever can write SQL to the database can read the tallies as each answer
    arrives anyway, so the guard is for every way through the application.)
+4. **Two rounds side by side.** Open together, a round asking A, B, C and D and another
+   asking B, C and D would be answered by B, C and D alike, and the difference would be
+   A's. So an account has at most one open round at a time (``round_open``, under a lock
+   on the account).
 
 While a round is open, nobody learns who answered from how the figures move: the only
 live figure is, per firm, whether three have answered yet — it changes once per firm and
@@ -227,11 +231,16 @@ def round_open(*, survey: SurveyRound, by: User | None) -> SurveyRound:
     """Freeze the wording and the people asked, set every tally at zero and send the
     invitations (after commit). A round opens only once the partner's champion has
     confirmed everyone it asks, of both firms (see the module docstring)."""
+    PartnerAccount.objects.select_for_update().get(pk=survey.account_id)  # one opening at a time per account
     survey = SurveyRound.objects.select_for_update().get(pk=survey.pk)
     if survey.is_closed:
         raise ValidationError(NEVER_REOPENS)
     if survey.is_open:
         raise ValidationError("This round is already open.")
+    running = SurveyRound.objects.filter(account=survey.account_id, status=SurveyRound.Status.OPEN).first()
+    if running:
+        raise ValidationError(f"Round {running.quarter} is still open: close it before opening another, so that "
+                              "no two rounds can be set side by side to single someone out.")
     if survey.closes_on < timezone.localdate():
         raise ValidationError("The closing day has passed; choose a later one before opening the round.")
     if not survey.invitations.exists():

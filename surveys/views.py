@@ -140,7 +140,7 @@ def _picked_from_roster(request: HttpRequest, survey) -> list[RespondentInput]:
     entries = {e.pk: (e, email) for e, email in selectors.roster_candidates(survey)}
     people = []
     for value in request.POST.getlist("roster"):
-        if not value.isdigit() or int(value) not in entries:
+        if not (value.isascii() and value.isdigit()) or int(value) not in entries:  # "²".isdigit() too
             continue
         entry, suggested = entries[int(value)]
         email = request.POST.get(f"email-{entry.pk}", "").strip() or suggested

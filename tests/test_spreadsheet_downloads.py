@@ -20,6 +20,7 @@ import pytest
 from django.urls import URLResolver, get_resolver, reverse
 from openpyxl import load_workbook
 
+from accounts import downloads
 from accounts.models import PartnerAccount
 from dashboards.models import MetricDefinition, Unit
 from surveys import services as survey_services
@@ -175,3 +176,18 @@ def test_only_accounts_downloads_writes_csv_or_excel():
         if path.parts[len(ROOT.parts)] not in {"tests", ".venv"} and writing.search(path.read_text())
     ]
     assert offenders == ["accounts/downloads.py"]
+
+
+@pytest.mark.parametrize("text", ["\x01=HYPERLINK(\"http://x\",\"y\")", " =1+1", "\x00\x1f@SUM(A1)", "\n-1+1"])
+def test_a_formula_behind_spaces_or_control_characters_is_defused_too(text):
+    assert downloads.defused(text) == "'" + text
+    assert downloads.undefused(downloads.defused(text)) == text
+    sheet = downloads.workbook().active
+    (cell,) = downloads.xlsx_append(sheet, [text])
+    assert cell.data_type == "s" and cell.quotePrefix
+
+
+def test_plain_text_and_numbers_are_left_as_they_are():
+    assert downloads.defused("Helix Components") == "Helix Components"
+    assert downloads.defused(" 5 pts") == " 5 pts"
+    assert downloads.csv_text([[-3, "net"]]) == "-3,net\r\n"

@@ -372,3 +372,18 @@ def test_a_round_surveys_the_current_quarter_or_one_of_the_four_before_it(cast, 
     else:
         with pytest.raises(ValidationError, match="too long ago|has not started yet"):
             create()
+
+
+def test_a_second_round_does_not_open_while_another_is_open_so_two_cannot_be_set_side_by_side(client, cast):
+    """Rounds asking A, B, C, D and B, C, D, open together, would give A's answers as
+    their difference."""
+    first, _ = open_round(cast.account, home=1, partner=4, quarter=QUARTER)
+    second = draft_round(cast.account, home=1, partner=3, quarter=QUARTER - 1)
+    client.force_login(cast["manager"])
+    response = client.post(reverse("surveys:open", args=[cast.account.slug, second.quarter]), follow=True)
+    assert f"Round {QUARTER} is still open: close it before opening another" in response.content.decode()
+    assert SurveyRound.objects.get(pk=second.pk).status == "draft"
+
+    services.round_close(survey=first, by=None)
+    services.round_open(survey=second, by=None)
+    assert SurveyRound.objects.get(pk=second.pk).status == "open"

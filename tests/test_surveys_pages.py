@@ -80,6 +80,7 @@ def test_a_round_keeps_the_wording_it_was_sent_with(client, cast):
     ]
     assert survey.statements.count() == 8
     assert survey.statements.get(position=7).text == "We can trust the other firm."
+    services.round_close(survey=survey, by=None)
     later, _ = open_round(cast.account, home=1, quarter=QUARTER.previous())
     assert list(later.statements.values_list("text", flat=True)) == ["We trust each other.", "We win together."]
 
@@ -192,3 +193,13 @@ def test_a_new_account_is_offered_the_eight_default_statements_without_saving_an
     page = client.get(reverse("surveys:statements", args=[cast.account.slug])).content.decode()
     assert "Our joint effort is a win-win for both firms." in page and "We can trust the other firm." in page
     assert not SurveyStatement.objects.exists()
+
+
+@pytest.mark.parametrize("picked", ["²", "١", "abc", "99999999999999999999"])
+def test_an_odd_roster_pick_adds_nobody_instead_of_failing(client, cast, picked):
+    survey = draft_round(cast.account, home=1)
+    client.force_login(cast["manager"])
+    response = client.post(reverse("surveys:respondents", args=[cast.account.slug, survey.quarter]),
+                           {"roster": picked, "side": "home"})
+    assert response.status_code in (200, 302)
+    assert survey.invitations.count() == 1
