@@ -163,8 +163,9 @@ def action_edit(request: HttpRequest, slug: str, pk: int | None = None) -> HttpR
     access = _editor(request, slug)
     action = selectors.action_for(access, pk) if pk else None
     initial = {}
-    if action is None and request.GET.get("topic", "").isascii() and request.GET["topic"].isdigit():
-        initial["topic"] = request.GET["topic"]
+    topic = request.GET.get("topic", "")
+    if action is None and topic.isascii() and topic.isdigit():
+        initial["topic"] = topic
     form = ActionForm(request.POST or None, instance=action, account=access.account, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

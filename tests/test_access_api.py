@@ -58,6 +58,13 @@ def _survey_list(account):
     return listed(SurveyRound.objects.get(account=account, quarter=LAST))
 
 
+def _opened(account, quarter) -> dict:
+    """Opens the account's round for ``quarter`` just before a route closes it: an account
+    has one open round at a time, and the matrix opens LAST's too."""
+    survey_services.round_open(survey=SurveyRound.objects.get(account=account, quarter=quarter), by=None)
+    return {}
+
+
 def _new_member(c, a):
     return {"user": UserFactory(username="newcomer").username, "side": "home", "role": "viewer"}
 
@@ -165,7 +172,8 @@ ROUTES = [
     Route("survey-create", lambda c, a: api("survey-list", a), only(EDITORS, 201), method="post", extra=JSON,
           data=lambda c, a: {"quarter": str(LAST + 1), "closes_on": "2099-01-31"}),
     Route("survey-open", lambda c, a: api("survey-open", a, str(LAST)), only(EDITORS, 200), method="post"),
-    Route("survey-close", lambda c, a: api("survey-close", a, str(LAST - 1)), only(EDITORS, 200), method="post"),
+    Route("survey-close", lambda c, a: api("survey-close", a, str(LAST - 1)), only(EDITORS, 200), method="post",
+          data=lambda c, a: _opened(a, LAST - 1)),
     Route("survey-delete", lambda c, a: api("survey-detail", a, str(LAST)), only(EDITORS, 204), method="delete"),
     # the partner firm's champion, and nobody else, vouches for everyone asked
     Route("survey-partner-list", lambda c, a: api("survey-partner-confirmation", a, str(LAST)),
@@ -194,7 +202,7 @@ def _world(cast):
     AssessmentFactory(account=cast.other_account, quarter=LAST, status="draft", submitted_at=None)
     for account in (cast.account, cast.other_account):
         draft_round(account, home=1, partner=1, quarter=LAST)
-        survey_services.round_open(survey=draft_round(account, home=1, quarter=LAST - 1), by=None)
+        draft_round(account, home=1, quarter=LAST - 1)  # opened by the route that closes it
 
 
 @pytest.mark.parametrize(("route", "role", "which"), matrix_cases(ROUTES))
