@@ -203,3 +203,14 @@ def test_an_odd_roster_pick_adds_nobody_instead_of_failing(client, cast, picked)
                            {"roster": picked, "side": "home"})
     assert response.status_code in (200, 302)
     assert survey.invitations.count() == 1
+
+
+def test_the_partner_confirmation_page_costs_the_same_queries_with_more_people(client, cast):
+    survey = draft_round(cast.account, home=3, partner=3, partner_confirmed=False)
+    url = reverse("surveys:partner_confirmation", args=[cast.account.slug, survey.quarter])
+
+    def grow():
+        services.respondents_add(survey=survey, by=None, people=[
+            services.RespondentInput(f"more{n}@example.com", side) for n in range(10) for side in ("home", "partner")])
+
+    assert_query_count_is_constant(client, cast["partner_champion"], url, grow, pinned=10)
