@@ -56,7 +56,6 @@ class PageResult:
     small: Sample | None = None
     big: Sample | None = None
     errors: list[str] = field(default_factory=list)
-    after_change: bool = False  # measured as the first request after a change: reported, not held to the budgets
 
     def ratio_to(self, floor: PageResult) -> float | None:
         if not (self.big and floor.big):
@@ -85,7 +84,7 @@ class PageResult:
 
     def misses(self, floor: PageResult, *, is_floor: bool = False) -> list[str]:
         """The budgets this page misses, in words."""
-        if not self.available or not self.big or self.after_change:
+        if not self.available or not self.big:
             return []
         missed = []
         ratio, growth = self.ratio_to(floor), None if is_floor else self.growth_against(floor)
@@ -172,9 +171,7 @@ def _mark(ok: bool) -> str:
     return "✓" if ok else "✗ over budget"
 
 
-def _verdict(page: PageResult, misses: list[str]) -> str:
-    if page.after_change:
-        return "once per change (see below)"
+def _verdict(misses: list[str]) -> str:
     return "✓" if not misses else "✗ " + "; ".join(misses)
 
 
@@ -219,7 +216,7 @@ def render(run: BenchRun) -> str:
             f"{'–' if big.queries is None else big.queries} | {big.size_bytes:,} | "
             f"{_ms(small.median if small else None)} | {_ms(big.cpu_median)} | "
             f"{'1.00×' if page is run.floor else _x(page.cpu_ratio_to(run.floor))} | "
-            f"{_verdict(page, misses)} |"
+            f"{_verdict(misses)} |"
         )
     lines += ["", "## Background work", ""]
     if run.recompute:

@@ -210,18 +210,8 @@ class Bench:
             except Resolver404:
                 results.append(PageResult(page.name, url, available=False))
             else:
-                results.append(PageResult(page.name, url, after_change=page.after_change))
+                results.append(PageResult(page.name, url))
         return results
-
-    def request(self, result: PageResult, session: str) -> tuple[int, float, int, int | None, float | None]:
-        if result.after_change:
-            from accounts.page_cache import every_account_changed
-            from portfolio.overview import portfolio_changed
-
-            # In the cache the server shares (config.settings.bench).
-            portfolio_changed()
-            every_account_changed()
-        return self.get(result.url, session)
 
     def measure(self, results: list[PageResult], session: str, size: str) -> None:
         available = [r for r in results if r.available and not r.errors]
@@ -229,7 +219,7 @@ class Bench:
             for result in available:
                 if not result.available:
                     continue
-                status, *_ = self.request(result, session)
+                status, *_ = self.get(result.url, session)
                 if status == 404 and not result.small:
                     # The route resolves but this build has no such page (an API shaped
                     # differently, say): reported, not failed.
@@ -238,13 +228,7 @@ class Bench:
                 elif status != 200:
                     result.errors.append(f"answered {status}")
         available = [r for r in available if r.available and not r.errors]
-        # A change empties every page's cache, so the pages measured after one come last,
-        # on their own, instead of interleaved with the others.
-        steady = [r for r in available if not r.after_change]
-        self.measure_interleaved(steady, session, size)
-        for result in available:
-            if result.after_change:
-                self.measure_interleaved([result], session, size)
+        self.measure_interleaved(available, session, size)
         log(f"measured {len(available)} pages × {self.requests} requests at {size} size")
 
     def measure_interleaved(self, results: list[PageResult], session: str, size: str) -> None:
@@ -253,7 +237,7 @@ class Bench:
         facts = [None for _ in results]
         for _ in range(self.requests):
             for i, result in enumerate(results):
-                status, ms, size_bytes, queries, cpu_ms = self.request(result, session)
+                status, ms, size_bytes, queries, cpu_ms = self.get(result.url, session)
                 if status != 200:
                     result.errors.append(f"answered {status}")
                     continue
@@ -291,7 +275,7 @@ class Bench:
         target = self.target()
         slugs = list(PartnerAccount.objects.filter(slug__startswith=SLUG_PREFIX).order_by("slug")
                      .values_list("slug", flat=True)[: self.load_users])
-        pages = [p for p in PAGES if p is not FLOOR and p.in_load_run]
+        pages = [p for p in PAGES if p is not FLOOR]
         names = {r.name for r in results if r.available and not r.errors}
         paths = sorted({p.url(Target(slug, target.quarter)) for p in pages if p.name in names for slug in slugs})
         script = self.scratch / "load.lua"

@@ -18,7 +18,6 @@ from simple_history.utils import bulk_create_with_history
 
 from accounts.background import enqueue_debounced
 from accounts.models import PartnerAccount, Side, User
-from accounts.page_cache import account_changed
 from accounts.quarters import Quarter, parse_stored_quarter
 from accounts.signals import account_figures_changed
 
@@ -54,7 +53,6 @@ def metric_template_apply(*, account: PartnerAccount, by: User | None) -> list[M
         for metric, spec in zip(metrics, DEFAULT_METRICS, strict=True)
     ]
     bulk_create_with_history(goals, MetricGoal, default_user=by)
-    account_changed([account.pk])  # a bulk insert sends no post_save
     return metrics
 
 
@@ -300,9 +298,7 @@ def trends_recompute_later(*, account_id: int) -> None:
 def metric_trends_recompute(*, account_id: int) -> int:
     """Store the trend facts of each of the account's active metrics (see
     ``dashboards.trends``); metrics without results lose theirs. Returns how many are stored."""
-    stored = metric_trends_recompute_many(account_ids=[account_id])
-    account_changed([account_id])  # a bulk insert sends no post_save
-    return stored
+    return metric_trends_recompute_many(account_ids=[account_id])
 
 
 @transaction.atomic
@@ -311,8 +307,7 @@ def metric_trends_recompute_many(*, account_ids: list[int], metrics: list[Judgin
     ``selectors.judging_metrics``, when the caller has them), in five or six queries
     however many: the nightly run over a thousand accounts reads the recent results (the
     whole history only where the trend needs it) and writes the trends in bulk
-    (bench/results.md times it against a plain read of every row). The bulk write sends no
-    signal: the caller says which accounts' cached pages changed (``accounts.page_cache``)."""
+    (bench/results.md times it against a plain read of every row)."""
     metrics = {m.pk: m for m in (judging_metrics(account_ids) if metrics is None else metrics)}
     results = MetricResult.objects.filter(metric__account_id__in=account_ids, metric__retired_at__isnull=True)
     since = Quarter.current() - RECENT_QUARTERS

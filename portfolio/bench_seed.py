@@ -25,7 +25,6 @@ from django.db.models import DateTimeField
 from django.db.models.functions import Cast
 
 from accounts.models import Membership, PartnerAccount, Side, User
-from accounts.page_cache import account_list_changed
 from accounts.quarters import Quarter
 from dashboards.defaults import DEFAULT_METRICS
 from dashboards.models import BEGINNING, MetricDefinition, MetricGoal, MetricResult, Unit
@@ -102,7 +101,6 @@ def seed_bench(*, accounts: int, quarters: int, progress=None) -> SeedReport:
         if progress:
             progress(start + len(numbers), len(missing))
     _seed_load_memberships()
-    account_list_changed()  # bulk inserts send no signal
     total = PartnerAccount.objects.filter(slug__startswith=SLUG_PREFIX).count()
     return SeedReport(created_accounts=len(missing), total_accounts=total, quarters=quarters, rows=rows)
 

@@ -193,13 +193,3 @@ def test_a_run_names_each_missed_budget():
         "worker memory: 300 MB (budget 250 MB)",
     ]
     assert "- ✗ plan: 13 queries (budget 12)" in render(run)
-
-
-def test_the_first_visit_after_a_change_is_reported_beside_the_budgets_not_held_to_them():
-    run = a_run(portfolio=(sample(12), sample(14)))
-    run.pages.append(PageResult("portfolio after a change", "/portfolio/", small=sample(30), big=sample(90),
-                                after_change=True))
-
-    assert run.budget_misses() == []
-    assert "| portfolio after a change (`/portfolio/`) | 90.0 | 91.0 | 9.00× | 3.00× | 5 | 1,000 | 30.0 | – | – | " \
-           "once per change (see below) |" in render(run)
