@@ -54,7 +54,8 @@ MIDDLEWARE = ["config.bench.QueryCountMiddleware", *MIDDLEWARE]
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"user": "10000000/hour"}}
 
 # Without Redis, a cache folder of its own, emptied at the start of every run
-# (bench/run.py), so that nothing from a demo or an earlier run is served.
+# (bench/run.py), so that no debounce flag or throttle count from a demo or an
+# earlier run carries over.
 if CACHES["default"]["BACKEND"].endswith("FileBasedCache"):
     CACHES = {"default": {**CACHES["default"], "LOCATION": str(DATA_DIR / "bench-cache")}}
 else:
