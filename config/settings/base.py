@@ -6,12 +6,14 @@ from pathlib import Path
 
 import plotly
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 from .environment import (
     env_bool,
     env_broker_url,
     env_database,
     env_int,
+    env_is_set,
     env_list,
     env_rate,
     env_str,
@@ -230,6 +232,14 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(minute=0, hour=7),
         "options": {"expires": 6 * 3600},
     },
+    # Every ten minutes: the reminders' e-mails still due — one that failed (the mail
+    # server was away), or one whose worker died mid-send, once its lease is over
+    # (notifications/services.py). Cheap when there is none: one indexed query.
+    "send-pending-email": {
+        "task": "notifications.send_pending_email",
+        "schedule": crontab(minute="*/10"),
+        "options": {"expires": 9 * 60},
+    },
     # Every morning, after the other reminders: close survey rounds whose last day has
     # passed, send any invitation still pending (the broker was down when the round
     # opened) and the one reminder to respondents who have not answered in a round's last
@@ -254,9 +264,33 @@ TANDEM_RECOMPUTE_DELAY_SECONDS = env_int("TANDEM_RECOMPUTE_DELAY_SECONDS", 15, m
 # Attendees hear about a meeting, with its agenda, this many days before it.
 TANDEM_MEETING_REMINDER_DAYS = env_int("TANDEM_MEETING_REMINDER_DAYS", 3, minimum=0, maximum=60)
 
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Outgoing mail. Naming a mail server is asking for mail to go through it: with EMAIL_HOST
+# set, SMTP is the default backend; without, e-mails are printed to the console.
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)  # STARTTLS, usually on port 587
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)  # TLS from the first byte, usually on port 465
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured(
+        "Environment variables EMAIL_USE_TLS and EMAIL_USE_SSL are both on: set one (STARTTLS, usually port 587, "
+        "or TLS from the start, usually port 465), not both."
+    )
+# Each network step of a send (connecting, each SMTP command) gives up after this many
+# seconds, so a mail server that hangs cannot hold a worker.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20, minimum=1)
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if env_is_set("EMAIL_HOST")
+    else "django.core.mail.backends.console.EmailBackend",
+)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Tandem <tandem@localhost>")
 EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(DATA_DIR / "mail"))  # for the file-based e-mail backend
+# An e-mail whose sending began this long ago and was never confirmed (its worker died)
+# is sent again, with the same Message-ID. Keep it well above the longest a send can
+# take (a few times EMAIL_TIMEOUT), or two workers may send the same e-mail.
+TANDEM_EMAIL_LEASE_SECONDS = env_int("TANDEM_EMAIL_LEASE_SECONDS", 600, minimum=1)
 # Links in e-mails are this address plus the relative link of the notification.
 TANDEM_BASE_URL = env_str("TANDEM_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
