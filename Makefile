@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint migrate seed bench clean
+.PHONY: run test lint migrate seed backup restore bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,14 @@ seed: migrate
 
 run: seed
 	exec $(BIN)/python -m config.devstack --port $(PORT)
+
+# An archive of the database (and the embedded broker) in var/backups/ (README: Backup and restore).
+backup: $(VENV)/.run-deps
+	$(BIN)/python manage.py backup
+
+# Refuses a database that holds data; FORCE=1 replaces it.
+restore: $(VENV)/.run-deps
+	$(BIN)/python manage.py restore "$(FILE)" $(if $(FORCE),--force)
 
 test: $(VENV)/.test-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
