@@ -64,7 +64,7 @@ def backup_write(output: str) -> str:
             _pack(Path(work), fileobj=sys.stdout.buffer)
         return "standard output"
     target = Path(output)
-    if output.endswith(os.sep) or target.is_dir():
+    if output.endswith("/") or target.is_dir():
         stamp = timezone.localtime().strftime("%Y-%m-%d-%H%M%S")
         target = target / f"tandem-{database.vendor}-{stamp}.tar.gz"
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -299,7 +299,7 @@ def _unpack(archive: str, work: Path) -> None:
             for member in tar:
                 name = PurePosixPath(member.name)
                 if name.is_absolute() or ".." in name.parts or not (member.isfile() or member.isdir()):
-                    raise CommandError(f"{archive} is not a Tandem backup (it holds {member.name!r}).")
+                    raise CommandError(f"This is not a Tandem backup (it holds {member.name!r}); nothing was changed.")
                 target = work.joinpath(*name.parts)
                 if member.isdir():
                     target.mkdir(parents=True, exist_ok=True)
@@ -308,7 +308,8 @@ def _unpack(archive: str, work: Path) -> None:
                 with tar.extractfile(member) as content, open(target, "wb") as file:
                     shutil.copyfileobj(content, file)
     except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
-        raise CommandError(f"{archive} is not a readable backup archive ({exc}); nothing was changed.") from None
+        name = "The standard input" if archive == "-" else archive
+        raise CommandError(f"{name} is not a readable backup archive ({exc}); nothing was changed.") from None
 
 
 def _checked_manifest(work: Path, database: SqliteDatabase | PostgresDatabase) -> dict:
