@@ -147,14 +147,16 @@ class SqliteDatabase:
         web server, the worker or beat has it open. It also folds the -wal file in."""
         with closing(sqlite3.connect(self.path, timeout=2)) as current:
             try:
-                current.execute("PRAGMA journal_mode=DELETE")
+                mode = current.execute("PRAGMA journal_mode=DELETE").fetchone()[0]
             except sqlite3.DatabaseError as exc:
-                if exc.sqlite_errorname == "SQLITE_BUSY":
-                    raise CommandError(
-                        f"{self.path} is in use: stop Tandem (make run, its worker and beat) before restoring. "
-                        "Nothing was changed."
-                    ) from None
-                # An unreadable file is what a restore is for: it is replaced below.
+                if exc.sqlite_errorname != "SQLITE_BUSY":
+                    return  # an unreadable file is what a restore is for: it is replaced
+                mode = "busy"
+        if mode != "delete":
+            raise CommandError(
+                f"{self.path} is in use: stop Tandem (make run, its worker and beat) before restoring. "
+                "Nothing was changed."
+            )
 
 
 class PostgresDatabase:
@@ -344,11 +346,14 @@ def _checked_manifest(work: Path, database: SqliteDatabase | PostgresDatabase) -
 
 def _refuse_if_holding_data() -> None:
     try:
-        with _reading_database() as cursor:
+        with connection.cursor() as cursor:
             holding = [table for table in connection.introspection.table_names(cursor)
                        if not table.startswith(BOOKKEEPING_TABLES) and _has_rows(cursor, table)]
     except DatabaseError as exc:
-        raise CommandError(f"The current database cannot be read ({exc}). To replace it anyway, add --force.") from None
+        raise CommandError(
+            f"The current database cannot be read ({str(exc).strip()}). If it is damaged, add --force to replace it. "
+            "Nothing was changed."
+        ) from None
     if holding:
         raise CommandError(
             f"The database already holds data (in {', '.join(holding[:5])}{', …' if len(holding) > 5 else ''}). "

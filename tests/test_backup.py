@@ -191,7 +191,7 @@ def test_a_restore_refuses_a_damaged_archive_and_changes_nothing(sqlite_demo, tm
     assert _digest(database) == unchanged
 
 
-def test_a_restore_refuses_a_postgresql_backup_on_sqlite(sqlite_demo, tmp_path):
+def test_a_restore_refuses_a_postgresql_backup_on_sqlite_and_one_from_a_newer_tandem(sqlite_demo, tmp_path):
     env, data_dir, archive = sqlite_demo
     unchanged = _digest(data_dir / "tandem.sqlite3")
 
@@ -203,9 +203,15 @@ def test_a_restore_refuses_a_postgresql_backup_on_sqlite(sqlite_demo, tmp_path):
         manifest["engine"] = "postgresql"
         files.update({"database.pgdump": dump, "manifest.json": json.dumps(manifest).encode()})
 
-    message = _refused(env, str(_repacked(archive, tmp_path / "postgresql.tar.gz", as_if_from_postgresql)), "--force")
+    def as_if_from_a_newer_tandem(files):
+        manifest = json.loads(files["manifest.json"])
+        manifest["migrations"]["accounts"] = "9999_not_written_yet"
+        files["manifest.json"] = json.dumps(manifest).encode()
 
+    message = _refused(env, str(_repacked(archive, tmp_path / "postgresql.tar.gz", as_if_from_postgresql)), "--force")
     assert "a PostgreSQL database" in message and "the embedded SQLite database" in message
+    message = _refused(env, str(_repacked(archive, tmp_path / "newer.tar.gz", as_if_from_a_newer_tandem)), "--force")
+    assert "newer Tandem" in message and "accounts.9999_not_written_yet" in message
     assert _digest(data_dir / "tandem.sqlite3") == unchanged
 
 
