@@ -44,8 +44,10 @@ test: $(VENV)/.test-deps
 bench: $(VENV)/.run-deps
 	$(BIN)/python -m bench.run
 
+# ruff, then the apps' layering contract in pyproject.toml ([tool.importlinter]).
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache
