@@ -185,7 +185,7 @@ def render(run: BenchRun) -> str:
     lines += [f"| {key} | {value} |" for key, value in run.machine + run.settings]
     lines += ["", "## Data", "",
               f"{run.big_accounts:,} partner accounts (measured first at {run.small_accounts}), "
-              f"{run.quarters} quarters each; see `seed_bench`.", ""]
+              f"{run.quarters} quarters each; see `bench/data.py`.", ""]
     lines += [f"- {label}: {seconds:.1f} s" for label, seconds in run.seeding]
     lines += ["", f"## Pages at {run.big_accounts:,} accounts", "",
               f"Median and p95 in milliseconds; ratio: median against the floor's; growth: median at "

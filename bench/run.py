@@ -1,9 +1,9 @@
 """``make bench``: measure every key page against the floor, at small and at benchmark scale.
 
 One run, in order: a fresh bench database (``config.settings.bench`` explains which);
-``seed_bench`` at the small size; gunicorn under the bench settings (production, plain
+``bench.seed`` at the small size; gunicorn under the bench settings (production, plain
 HTTP on loopback); warm-up; each page measured one request at a time, pages interleaved;
-``seed_bench`` grows the same database to the large size; a full trend and health
+``bench.seed`` grows the same database to the large size; a full trend and health
 recompute timed against a raw read of every result row; the pages again; a wrk load run
 of concurrent signed-in users; the workers' memory; then bench/results.md.
 
@@ -102,17 +102,19 @@ class Bench:
         if django_settings.CACHES["default"]["BACKEND"].endswith("FileBasedCache"):
             shutil.rmtree(django_settings.CACHES["default"]["LOCATION"], ignore_errors=True)
         log(f"fresh bench database: {connection.vendor} {settings['NAME']}")
-        self.manage("migrate", "--noinput", "-v", "0")
+        self.python("manage.py", "migrate", "--noinput", "-v", "0")
 
-    def manage(self, *args: str) -> float:
+    def python(self, *args: str) -> float:
+        """Run Python on ``args`` in the project folder with the bench's environment; the wall time."""
         started = time.perf_counter()
-        subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, check=True)
+        subprocess.run([sys.executable, *args], cwd=ROOT, env=self.env, check=True)
         return time.perf_counter() - started
 
     def seed(self, accounts: int, *extra: str) -> None:
-        log(f"seed_bench --accounts {accounts} --quarters {self.quarters} {' '.join(extra)}")
-        seconds = self.manage("seed_bench", "--accounts", str(accounts), "--quarters", str(self.quarters), *extra)
-        self.seeding.append((f"seed_bench to {accounts:,} accounts{' ' + ' '.join(extra) if extra else ''} "
+        log(f"bench.seed --accounts {accounts} --quarters {self.quarters} {' '.join(extra)}")
+        seconds = self.python("-m", "bench.seed", "--accounts", str(accounts), "--quarters", str(self.quarters),
+                              *extra)
+        self.seeding.append((f"bench.seed to {accounts:,} accounts{' ' + ' '.join(extra) if extra else ''} "
                              "(wall time, Django start included)", seconds))
 
     def settle(self) -> None:
@@ -134,7 +136,8 @@ class Bench:
         from django.contrib.sessions.backends.db import SessionStore
 
         from accounts.models import User
-        from portfolio.bench_seed import BENCH_ADMIN, LOAD_USER_PREFIX
+
+        from .data import BENCH_ADMIN, LOAD_USER_PREFIX
 
         def session_for(user) -> str:
             store = SessionStore()
@@ -194,7 +197,8 @@ class Bench:
 
     def target(self) -> Target:
         from accounts.models import PartnerAccount
-        from portfolio.bench_seed import bench_quarters, bench_slug
+
+        from .data import bench_quarters, bench_slug
 
         account = PartnerAccount.objects.get(slug=bench_slug(1))
         return Target(slug=account.slug, quarter=str(bench_quarters(self.quarters)[-1]))
@@ -270,7 +274,8 @@ class Bench:
             log("wrk is not installed (apt-get install wrk): no load run")
             return None
         from accounts.models import PartnerAccount
-        from portfolio.bench_seed import SLUG_PREFIX
+
+        from .data import SLUG_PREFIX
 
         target = self.target()
         slugs = list(PartnerAccount.objects.filter(slug__startswith=SLUG_PREFIX).order_by("slug")

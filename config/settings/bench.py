@@ -7,7 +7,7 @@ middleware, templates, sessions in the database, password hashing, WhiteNoise â€
 * Its own database, never the demo's or a deployment's: ``BENCH_DATABASE_URL`` if set;
   else, with ``DATABASE_URL`` on PostgreSQL, the same server and a database named after
   it plus ``_bench`` (``tandem`` â†’ ``tandem_bench``); else ``bench.sqlite3`` in the data
-  folder. ``seed_bench`` refuses to run on any settings without ``TANDEM_BENCH``.
+  folder. ``python -m bench.seed`` refuses to run on any settings without ``TANDEM_BENCH``.
 * Every response says how many SQL queries it cost (``X-Tandem-Queries``), counted by
   ``config.bench.QueryCountMiddleware``, and ``/bench/floor/`` serves the floor page.
 """

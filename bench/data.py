@@ -1,5 +1,6 @@
 """The benchmark's data: many partner accounts, each with a full history, built with bulk
-inserts so that a thousand accounts take seconds to minutes, not hours.
+inserts so that a thousand accounts take seconds to minutes, not hours (``python -m
+bench.seed`` runs it).
 
 It deliberately goes *around* the services: no ``account_created`` signal (the metric
 template and dimensions are inserted here, in bulk), no ``full_clean`` per object, no
