@@ -193,6 +193,8 @@ else:
         "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
         "processed_folder": str(CELERY_BROKER_DIR / "processed"),
         "store_processed": False,
+        # Where kombu keeps its exchange tables; by default "control/" in the working directory.
+        "control_folder": str(CELERY_BROKER_DIR / "control"),
     }
     # The filesystem transport has no broadcast exchange: one solo worker, no remote control.
     CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
