@@ -6,6 +6,7 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from itertools import groupby
 from operator import itemgetter
 
@@ -22,7 +23,7 @@ from accounts.quarters import Quarter, parse_stored_quarter
 from accounts.signals import account_figures_changed
 
 from .defaults import DEFAULT_METRICS
-from .models import BEGINNING, Direction, MetricDefinition, MetricGoal, MetricResult, MetricTrend
+from .models import BEGINNING, Direction, MetricDefinition, MetricGoal, MetricResult, MetricTrend, in_green_zone
 from .selectors import RECENT_QUARTERS, JudgingMetric, judging_metrics
 from .trends import TrendFacts, trend_facts
 
@@ -377,7 +378,7 @@ def _copy_text(value) -> str:
 def _trend_facts(metrics: dict[int, JudgingMetric], results) -> dict[int, TrendFacts]:
     """The trend facts of each of ``metrics`` with a figure among ``results``."""
     return {
-        metric_id: trend_facts(history, is_green=_green_judge(metrics[metric_id]),
+        metric_id: trend_facts(history, is_green=partial(in_green_zone, metrics[metric_id]),
                                higher_is_better=metrics[metric_id].direction == Direction.HIGHER)
         for metric_id, history in _figures(results)
     }
@@ -400,17 +401,3 @@ def _figures(results):
         for metric_id, group in groupby(cursor.fetchall(), key=itemgetter(0)):
             yield metric_id, [(parse_stored_quarter(quarter), value) for _, quarter, value in group]
 
-
-def _green_judge(metric: JudgingMetric):
-    """Whether a figure is in the Green Zone: ``judge``'s green, compared in floats. The
-    figures and goals have at most four decimals, so their nearest floats keep their
-    order and equality, and the nightly run judges every figure of every metric."""
-    lower_is_better = metric.direction == Direction.LOWER
-
-    def is_green(quarter: Quarter, value: float) -> bool | None:
-        goal = metric.goal_for(quarter)
-        if goal is None:
-            return None
-        return value <= float(goal.goal) if lower_is_better else value >= float(goal.goal)
-
-    return is_green
