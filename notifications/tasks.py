@@ -18,7 +18,7 @@ TRANSIENT_ERRORS = (OperationalError, SMTPException, ConnectionError, TimeoutErr
 
 @shared_task(
     name="notifications.send_due_reminders",
-    autoretry_for=TRANSIENT_ERRORS, retry_backoff=30, retry_backoff_max=1800, retry_jitter=True, max_retries=6,
+    autoretry_for=TRANSIENT_ERRORS, retry_backoff=30, retry_backoff_max=600, retry_jitter=True, max_retries=6,
     soft_time_limit=600, time_limit=660,
 )
 def send_due_reminders(today: str | None = None) -> int:

@@ -81,3 +81,29 @@ def client_for(client, user):
     if user is not None:
         client.force_login(user)
     return client
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory):
+    """One migrated SQLite file per run, which tests that start real processes copy."""
+    from .processes import migrated_sqlite
+
+    return migrated_sqlite(tmp_path_factory.mktemp("migrated"))
+
+
+@pytest.fixture
+def processes(tmp_path):
+    """Real processes for one test (tests/processes.py); none outlives it."""
+    from .processes import Processes
+
+    started = Processes(tmp_path)
+    yield started
+    started.kill_all()
+
+
+@pytest.fixture
+def redis_server(processes):
+    """A redis-server of the test's own, which it may stop and start (tests/processes.py)."""
+    from .processes import redis_server_or_skip
+
+    return redis_server_or_skip(processes)

@@ -6,7 +6,10 @@ can look at what the worker did from the outside (tests/worker_helpers.py)."""
 
 from __future__ import annotations
 
+import os
+import signal
 import sqlite3
+import time
 
 import pytest
 
@@ -57,3 +60,74 @@ def test_a_real_worker_delivers_a_reminder_exactly_once(tmp_path):
         assert "https://tandem.example.com/accounts/helix/dashboard/2026-Q1/" in text
     finally:
         stop_worker(worker)
+
+
+def test_no_job_outlasts_the_visibility_timeout_or_a_stop_of_make_run():
+    """With Redis, a message held longer than the visibility timeout is handed out again:
+    a job still running, or waiting for its retry, would run twice. And `make run` waits
+    for the running job when it stops, as long as a job may run."""
+    from django.conf import settings
+
+    from config.celery_app import app
+    from config.devstack import WORKER_STOP_SECONDS
+
+    app.loader.import_default_modules()
+    tasks = [task for name, task in app.tasks.items() if not name.startswith("celery.")]
+    assert len(tasks) >= 6
+    for task in tasks:
+        hard_limit = task.time_limit or settings.CELERY_TASK_TIME_LIMIT
+        assert hard_limit < settings.BROKER_VISIBILITY_TIMEOUT, task.name
+        assert hard_limit < WORKER_STOP_SECONDS, task.name
+        if task.autoretry_for:
+            assert task.retry_backoff_max < settings.BROKER_VISIBILITY_TIMEOUT, task.name
+    assert settings.BROKER_VISIBILITY_TIMEOUT <= 15 * 60  # an interrupted job is redone within minutes
+
+
+@pytest.mark.slow
+def test_a_job_cut_short_by_a_killed_worker_is_done_again(processes, migrated_sqlite, redis_server):
+    """The worker of production (prefork, Redis) is killed in the middle of a job, twice:
+
+    - only its pool process: the message goes straight back to the queue
+      (task_reject_on_worker_lost) and the same worker does the job again;
+    - the whole worker: nobody is left to hand the message back; a fresh worker gets it
+      once it has been out for the visibility timeout (here 5 s, from the environment).
+    """
+    from .processes import PYTHON, children, enqueue_slow_job, slow_job_events
+    from .processes import wait_for as wait
+
+    visibility_timeout = 5
+    database = processes.use_database(migrated_sqlite)
+    env = processes.env(REDIS_URL=redis_server.url, CELERY_VISIBILITY_TIMEOUT=str(visibility_timeout))
+    log = processes.directory / "worker.log"
+    command = [PYTHON, "-m", "celery", "-A", "config", "worker", "--concurrency=1", "--loglevel=INFO",
+               "--without-gossip", "--without-mingle", "--without-heartbeat"]
+
+    def start_worker(number: int):
+        worker = processes.start(command, env, log)
+        wait(lambda: log.read_text().count(" ready.") >= number, 90, f"worker {number} to start", log)
+        return worker
+
+    def events(label):
+        return slow_job_events(database, label)
+
+    # A job shorter than the visibility timeout: a live worker never hands it out twice.
+    job_seconds = 2
+    worker = start_worker(1)
+    enqueue_slow_job(processes, env, "pool killed", job_seconds)
+    wait(lambda: events("pool killed") == ["started"], 60, "the first job to start", log, interval=0.1)
+    (pool_process,) = children(worker.pid)
+    os.kill(pool_process, signal.SIGKILL)
+    wait(lambda: events("pool killed") == ["started", "started", "finished"], 30,
+         "the same worker to do the job again", log)
+
+    enqueue_slow_job(processes, env, "worker killed", job_seconds)
+    wait(lambda: events("worker killed") == ["started"], 60, "the second job to start", log, interval=0.1)
+    os.killpg(worker.pid, signal.SIGKILL)
+    worker.wait(timeout=10)
+    start_worker(2)
+    # Handed out once the timeout is over, at the latest one restore sweep (as often) later.
+    wait(lambda: events("worker killed") == ["started", "started", "finished"], 2 * visibility_timeout + 20,
+         "a fresh worker to do the job again", log)
+    time.sleep(2 * visibility_timeout)  # acknowledged: not handed out yet again
+    assert events("worker killed") == ["started", "started", "finished"]
+    assert events("pool killed") == ["started", "started", "finished"]

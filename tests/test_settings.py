@@ -44,6 +44,9 @@ def run_check(settings_module="config.settings.local", *args, **env):
         ("EMAIL_USE_SSL", "perhaps"),
         ("EMAIL_TIMEOUT", "0"),
         ("TANDEM_EMAIL_LEASE_SECONDS", "soon"),
+        ("CELERY_VISIBILITY_TIMEOUT", "15m"),
+        ("CELERY_VISIBILITY_TIMEOUT", "0"),
+        ("CELERY_IMPORTS", "tests.slow_tasks,,"),
     ],
 )
 def test_a_malformed_environment_value_is_refused_naming_the_variable(variable, value):

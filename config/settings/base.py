@@ -183,9 +183,30 @@ TANDEM_PRODUCT_ERROR_PAGES = env_bool("TANDEM_PRODUCT_ERROR_PAGES", True)
 # Celery: Redis when REDIS_URL is set, otherwise kombu's filesystem transport in DATA_DIR.
 REDIS_URL = env_broker_url("REDIS_URL")
 CELERY_BROKER_DIR = DATA_DIR / "broker"
+# An interrupted job is done again within minutes, never lost and never left for an hour:
+# - A job's message is acknowledged once the job has finished (CELERY_TASK_ACKS_LATE), and
+#   a job whose pool process died under it (killed, out of memory) goes back to the queue
+#   (CELERY_TASK_REJECT_ON_WORKER_LOST) rather than counting as failed. Safe because every
+#   task is idempotent: reminders and survey e-mails are claimed before they go out,
+#   recomputes overwrite what they computed.
+# - With Redis, a message a worker took and never acknowledged (the whole worker was
+#   killed) is handed out again once it is this old: 15 minutes instead of kombu's hour.
+#   It must exceed the longest a job may run (the longest hard time limit, 660 s) and the
+#   longest retry delay (600 s): a message held that long, by a job still running or
+#   waiting for its retry, would be handed out a second time. Every worker looks for such
+#   messages every 30 s (every visibility timeout, when that is shorter: the tests use 3 s).
+# - On the embedded broker a message a worker took lives in the worker's memory only: a
+#   worker killed with SIGKILL loses it and the next scheduled run does that work (the
+#   reminder and survey-mail jobs run hourly, the recompute nightly). `make run` lets the
+#   running job finish when it stops (config/devstack.py).
+BROKER_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 15 * 60, minimum=1)
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
+        "unacked_restore_interval": min(30, BROKER_VISIBILITY_TIMEOUT),
+        "unacked_restore_throttle": 1,  # every interval above, not every tenth
+    }
 else:
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -209,6 +230,9 @@ else:
                           "LOCATION": str(DATA_DIR / "cache")}}
 # One queue; its name can be set so that two deployments (or a test run) can share a Redis.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
+# Task modules beyond the apps' own tasks.py: the tests that run a real worker add a job
+# of their own (tests/slow_tasks.py) this way.
+CELERY_IMPORTS = env_list("CELERY_IMPORTS", [])
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -216,6 +240,7 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SOFT_TIME_LIMIT = 120
 CELERY_TASK_TIME_LIMIT = 180
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True  # see the visibility timeout above
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
@@ -224,15 +249,17 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # (django-celery-beat), where administrators can see, pause or move them. Exactly one
 # beat runs: `make run` starts one, docker-compose has a single `beat` service.
 CELERY_BEAT_SCHEDULE: dict = {
-    # Every morning: reminders due after a quarter ends (results to log, scorecards to
-    # submit), before a meeting (its agenda) and for overdue actions (at most weekly).
-    # Daily rather than on the quarter's first day so that people who join late, and a
-    # run missed while the system was down, are still covered; the claims make every
-    # run after the first send nothing new.
+    # Every hour of the working day, from 7:00: reminders due after a quarter ends
+    # (results to log, scorecards to submit), before a meeting (its agenda) and for
+    # overdue actions (at most weekly). Daily rather than on the quarter's first day so
+    # that people who join late, and a run missed while the system was down, are still
+    # covered; hourly so that a run cut short (a worker killed, its time limit reached)
+    # is finished the same day. The claims make every run after the first send nothing
+    # new. A run that has not started within the hour gives way to the next one.
     "send-due-reminders": {
         "task": "notifications.send_due_reminders",
-        "schedule": crontab(minute=0, hour=7),
-        "options": {"expires": 6 * 3600},
+        "schedule": crontab(minute=0, hour="7-18"),
+        "options": {"expires": 50 * 60},
     },
     # Every ten minutes: the reminders' e-mails still due — one that failed (the mail
     # server was away), or one whose worker died mid-send, once its lease is over
@@ -242,14 +269,15 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(minute="*/10"),
         "options": {"expires": 9 * 60},
     },
-    # Every morning, after the other reminders: close survey rounds whose last day has
-    # passed, send any invitation still pending (the broker was down when the round
-    # opened) and the one reminder to respondents who have not answered in a round's last
-    # days. Each e-mail is claimed on its invitation row, so a rerun sends nothing new.
+    # Every hour of the working day, a quarter after the other reminders: close survey
+    # rounds whose last day has passed, send any invitation still pending (the broker was
+    # down when the round opened) and the one reminder to respondents who have not
+    # answered in a round's last days. Each e-mail is claimed on its invitation row, so
+    # a rerun sends nothing new.
     "send-survey-mail": {
         "task": "surveys.send_due_survey_mail",
-        "schedule": crontab(minute=15, hour=7),
-        "options": {"expires": 6 * 3600},
+        "schedule": crontab(minute=15, hour="7-18"),
+        "options": {"expires": 50 * 60},
     },
     # Every night, when nobody is entering figures: recompute every account's metric
     # trends and health roll-ups, account by account. Saving results already triggers a
