@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from config.devstack import Child
+
 from .processes import (
     PYTHON,
     alive,
@@ -29,8 +31,6 @@ from .processes import (
     slow_job_events,
     wait_for,
 )
-
-pytestmark = pytest.mark.slow
 
 
 class Devstack:
@@ -75,6 +75,7 @@ def stack(request, processes, migrated_sqlite):
     return Devstack(processes, migrated_sqlite, redis)
 
 
+@pytest.mark.slow
 def test_a_crashed_worker_is_restarted_and_nothing_outlives_a_killed_supervisor(stack):
     worker = stack.child("worker")
     pool = children(worker)  # with Redis, its prefork pool; the solo worker has none
@@ -103,6 +104,7 @@ def test_a_crashed_worker_is_restarted_and_nothing_outlives_a_killed_supervisor(
              "the supervisor's children to exit after it was killed", stack.log)
 
 
+@pytest.mark.slow
 def test_a_stop_lets_the_running_job_finish(stack):
     # Longer than the old supervisor's ten seconds between its SIGTERM and SIGKILL.
     stack.run_job("cut short?", 12)
@@ -118,6 +120,7 @@ def test_a_stop_lets_the_running_job_finish(stack):
     assert stack.process.returncode == 0
 
 
+@pytest.mark.slow
 def test_make_run_carries_on_when_redis_goes_away_and_comes_back(processes, migrated_sqlite, redis_server):
     """The worker dies when Redis goes away while it holds a message (kombu's
     ``restore_unacked`` raises AttributeError on the lost connection, in kombu 5.7 too)
@@ -136,3 +139,18 @@ def test_make_run_carries_on_when_redis_goes_away_and_comes_back(processes, migr
     wait_for(lambda: stack.events("after Redis came back") == ["started", "finished"], 120,
              "a job once Redis is back", stack.log)
     assert answers(stack.port)
+
+
+def test_restarts_wait_one_second_doubling_to_a_minute_and_start_over_after_a_minute_of_running():
+    child = Child("worker", [PYTHON, "-c", "raise SystemExit(3)"])
+    child.start(preexec=None)
+    child.process.wait(timeout=30)
+    delays = []
+    for _ in range(8):  # crashes in a row, each two seconds after its start
+        child.restart_at = None
+        child.schedule_restart(now=child.started_at + 2)
+        delays.append(child.restart_delay)
+    assert delays == [1, 2, 4, 8, 16, 32, 60, 60]
+    child.restart_at = None
+    child.schedule_restart(now=child.started_at + 61)
+    assert child.restart_delay == 1

@@ -183,18 +183,19 @@ TANDEM_PRODUCT_ERROR_PAGES = env_bool("TANDEM_PRODUCT_ERROR_PAGES", True)
 # Celery: Redis when REDIS_URL is set, otherwise kombu's filesystem transport in DATA_DIR.
 REDIS_URL = env_broker_url("REDIS_URL")
 CELERY_BROKER_DIR = DATA_DIR / "broker"
-# An interrupted job is done again within minutes, never lost and never left for an hour:
+# An interrupted job is done again within minutes rather than left for an hour:
 # - A job's message is acknowledged once the job has finished (CELERY_TASK_ACKS_LATE), and
 #   a job whose pool process died under it (killed, out of memory) goes back to the queue
 #   (CELERY_TASK_REJECT_ON_WORKER_LOST) rather than counting as failed. Safe because every
 #   task is idempotent: reminders and survey e-mails are claimed before they go out,
-#   recomputes overwrite what they computed.
+#   recomputes overwrite what they computed. (A job that killed its process every time
+#   would come back every time; a job over its time limit is failed, not requeued.)
 # - With Redis, a message a worker took and never acknowledged (the whole worker was
 #   killed) is handed out again once it is this old: 15 minutes instead of kombu's hour.
 #   It must exceed the longest a job may run (the longest hard time limit, 660 s) and the
 #   longest retry delay (600 s): a message held that long, by a job still running or
 #   waiting for its retry, would be handed out a second time. Every worker looks for such
-#   messages every 30 s (every visibility timeout, when that is shorter: the tests use 3 s).
+#   messages every 30 s (every visibility timeout, when that is shorter, as in a test).
 # - On the embedded broker a message a worker took lives in the worker's memory only: a
 #   worker killed with SIGKILL loses it and the next scheduled run does that work (the
 #   reminder and survey-mail jobs run hourly, the recompute nightly). `make run` lets the
