@@ -103,7 +103,8 @@ def processes(tmp_path):
 
 @pytest.fixture
 def redis_server(processes):
-    """A redis-server of the test's own, which it may stop and start (tests/processes.py)."""
-    from .processes import redis_server_or_skip
+    """A redis-server of the test's own, which it may stop and start (tests/processes.py);
+    mark the test ``needs_redis_server``."""
+    from .processes import redis_server_started
 
-    return redis_server_or_skip(processes)
+    return redis_server_started(processes)

@@ -210,12 +210,17 @@ class RedisServer:
             return False
 
 
-def redis_server_or_skip(processes: Processes) -> RedisServer:
-    """Skipped where redis-server is not installed, except on CI (CI=true), where that fails."""
+# For the tests that start a redis-server of their own: skipped where it is not
+# installed, except on CI (CI=true), where the redis_server fixture fails instead.
+needs_redis_server = pytest.mark.skipif(
+    shutil.which("redis-server") is None and os.environ.get("CI", "").lower() != "true",
+    reason="redis-server is not installed",
+)
+
+
+def redis_server_started(processes: Processes) -> RedisServer:
     if shutil.which("redis-server") is None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("CI must have redis-server installed")
-        pytest.skip("redis-server is not installed")
+        pytest.fail("redis-server is not installed; CI must have it")
     server = RedisServer(processes)
     server.start()
     return server

@@ -2,7 +2,10 @@
 process picks it up and delivers it — once, however often it is enqueued.
 
 Both processes use a SQLite file of their own and the file e-mail backend, so this test
-can look at what the worker did from the outside (tests/worker_helpers.py)."""
+can look at what the worker did from the outside (tests/worker_helpers.py).
+
+Then: a job cut short by a killed worker is done again, on a redis-server of the test's
+own (tests/processes.py), and no task may run long enough to be handed out twice."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ import time
 
 import pytest
 
+from .processes import PYTHON, children, enqueue_slow_job, needs_redis_server, slow_job_events
 from .worker_helpers import count, manage, redis_or_skip, start_worker, stop_worker, wait_for, worker_environment
 
 SETUP = """
@@ -84,6 +88,7 @@ def test_no_job_outlasts_the_visibility_timeout_or_a_stop_of_make_run():
 
 
 @pytest.mark.slow
+@needs_redis_server
 def test_a_job_cut_short_by_a_killed_worker_is_done_again(processes, migrated_sqlite, redis_server):
     """The worker of production (prefork, Redis) is killed in the middle of a job, twice:
 
@@ -92,9 +97,6 @@ def test_a_job_cut_short_by_a_killed_worker_is_done_again(processes, migrated_sq
     - the whole worker: nobody is left to hand the message back; a fresh worker gets it
       once it has been out for the visibility timeout (here 5 s, from the environment).
     """
-    from .processes import PYTHON, children, enqueue_slow_job, slow_job_events
-    from .processes import wait_for as wait
-
     visibility_timeout = 5
     database = processes.use_database(migrated_sqlite)
     env = processes.env(REDIS_URL=redis_server.url, CELERY_VISIBILITY_TIMEOUT=str(visibility_timeout))
@@ -102,9 +104,9 @@ def test_a_job_cut_short_by_a_killed_worker_is_done_again(processes, migrated_sq
     command = [PYTHON, "-m", "celery", "-A", "config", "worker", "--concurrency=1", "--loglevel=INFO",
                "--without-gossip", "--without-mingle", "--without-heartbeat"]
 
-    def start_worker(number: int):
+    def start_prefork_worker(number: int):
         worker = processes.start(command, env, log)
-        wait(lambda: log.read_text().count(" ready.") >= number, 90, f"worker {number} to start", log)
+        wait_for(lambda: log.read_text().count(" ready.") >= number, 90, f"worker {number} to start", log)
         return worker
 
     def events(label):
@@ -112,22 +114,22 @@ def test_a_job_cut_short_by_a_killed_worker_is_done_again(processes, migrated_sq
 
     # A job shorter than the visibility timeout: a live worker never hands it out twice.
     job_seconds = 2
-    worker = start_worker(1)
+    worker = start_prefork_worker(1)
     enqueue_slow_job(processes, env, "pool killed", job_seconds)
-    wait(lambda: events("pool killed") == ["started"], 60, "the first job to start", log, interval=0.1)
+    wait_for(lambda: events("pool killed") == ["started"], 60, "the first job to start", log)
     (pool_process,) = children(worker.pid)
     os.kill(pool_process, signal.SIGKILL)
-    wait(lambda: events("pool killed") == ["started", "started", "finished"], 30,
-         "the same worker to do the job again", log)
+    wait_for(lambda: events("pool killed") == ["started", "started", "finished"], 30,
+             "the same worker to do the job again", log)
 
     enqueue_slow_job(processes, env, "worker killed", job_seconds)
-    wait(lambda: events("worker killed") == ["started"], 60, "the second job to start", log, interval=0.1)
+    wait_for(lambda: events("worker killed") == ["started"], 60, "the second job to start", log)
     os.killpg(worker.pid, signal.SIGKILL)
     worker.wait(timeout=10)
-    start_worker(2)
+    start_prefork_worker(2)
     # Handed out once the timeout is over, at the latest one restore sweep (as often) later.
-    wait(lambda: events("worker killed") == ["started", "started", "finished"], 2 * visibility_timeout + 20,
-         "a fresh worker to do the job again", log)
+    wait_for(lambda: events("worker killed") == ["started", "started", "finished"], 2 * visibility_timeout + 20,
+             "a fresh worker to do the job again", log)
     time.sleep(2 * visibility_timeout)  # acknowledged: not handed out yet again
     assert events("worker killed") == ["started", "started", "finished"]
     assert events("pool killed") == ["started", "started", "finished"]

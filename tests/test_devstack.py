@@ -28,6 +28,7 @@ from .processes import (
     enqueue_slow_job,
     free_port,
     listening,
+    needs_redis_server,
     slow_job_events,
     wait_for,
 )
@@ -69,7 +70,7 @@ class Devstack:
         return slow_job_events(self.database, label)
 
 
-@pytest.fixture(params=["embedded", "redis"])
+@pytest.fixture(params=["embedded", pytest.param("redis", marks=needs_redis_server)])
 def stack(request, processes, migrated_sqlite):
     redis = request.getfixturevalue("redis_server") if request.param == "redis" else None
     return Devstack(processes, migrated_sqlite, redis)
@@ -121,6 +122,7 @@ def test_a_stop_lets_the_running_job_finish(stack):
 
 
 @pytest.mark.slow
+@needs_redis_server
 def test_make_run_carries_on_when_redis_goes_away_and_comes_back(processes, migrated_sqlite, redis_server):
     """The worker dies when Redis goes away while it holds a message (kombu's
     ``restore_unacked`` raises AttributeError on the lost connection, in kombu 5.7 too)
