@@ -23,7 +23,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from .worker_helpers import ROOT, wait_for
+
 PYTHON = sys.executable
 # The suite's own environment, which a process started for a test must not inherit: it
 # runs on the embedded default in the test's directory unless the test says otherwise.
@@ -79,17 +80,6 @@ def command_line(pid: int) -> str:
         return ""
 
 
-def wait_for(condition, timeout: float, what: str, log: Path | None = None, interval: float = 0.3):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(interval)
-    tail = f"\nLog:\n{log.read_text()[-6000:]}" if log and log.exists() else ""
-    pytest.fail(f"Timed out after {timeout:.0f} s waiting for {what}.{tail}")
-
-
 def answers(port: int, path: str = "/healthz") -> bool:
     try:
         return urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=3).status == 200
@@ -112,7 +102,8 @@ class Processes:
 
     def env(self, **overrides: str) -> dict[str, str]:
         """The embedded default in the test's directory, and the test's job module (tests/slow_tasks.py)."""
-        env = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED and not k.startswith("CELERY_")}
+        env = {k: v for k, v in os.environ.items()
+               if k not in NOT_INHERITED and not k.startswith(("CELERY_", "EMAIL_"))}
         env.update({
             self.marker: "1",
             "DJANGO_SETTINGS_MODULE": "config.settings.local",
@@ -188,14 +179,15 @@ class RedisServer:
         self.processes = processes
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.log = processes.directory / f"redis-{self.port}.log"
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
         self.process = self.processes.start(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            self.processes.env(), self.processes.directory / f"redis-{self.port}.log",
+            self.processes.env(), self.log,
         )
-        wait_for(self.answers, 15, "redis-server to start")
+        wait_for(self.answers, 15, "redis-server to start", self.log)
 
     def stop(self) -> None:
         self.process.kill()

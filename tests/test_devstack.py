@@ -30,8 +30,8 @@ from .processes import (
     listening,
     needs_redis_server,
     slow_job_events,
-    wait_for,
 )
+from .worker_helpers import wait_for
 
 
 class Devstack:
