@@ -99,6 +99,7 @@ class Processes:
     def __init__(self, directory: Path):
         self.directory = directory
         self.marker = f"TANDEM_TEST_PROCESS_{uuid.uuid4().hex}"
+        self.started: list[subprocess.Popen] = []
 
     def env(self, **overrides: str) -> dict[str, str]:
         """The embedded default in the test's directory, and the test's job module (tests/slow_tasks.py)."""
@@ -124,8 +125,10 @@ class Processes:
 
     def start(self, command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
         with log.open("a") as out:
-            return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                    start_new_session=True)
+            process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                       start_new_session=True)
+        self.started.append(process)
+        return process
 
     def run(self, command: list[str], env: dict[str, str], timeout: float = 120) -> str:
         result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
@@ -136,12 +139,17 @@ class Processes:
         return processes_with_marker(self.marker)
 
     def kill_all(self) -> None:
+        # By the marker, and by the processes started here: redis-server writes over its
+        # environment (to set its process title), so it carries no marker to find.
         for _ in range(3):  # a supervisor might start a child while the first round runs
-            for pid in self.left_running():
+            still_ours = [process.pid for process in self.started if process.poll() is None]  # pid not reused
+            for pid in [*self.left_running(), *still_ours]:
                 for kill in (os.killpg, os.kill):
                     with contextlib.suppress(ProcessLookupError, PermissionError):
                         kill(pid, signal.SIGKILL)
             time.sleep(0.2)
+        for process in self.started:
+            process.wait(timeout=10)
 
 
 def migrated_sqlite(directory: Path) -> Path:
