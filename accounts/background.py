@@ -35,8 +35,8 @@ LOST_AFTER = timedelta(minutes=5)
 # Longer than the hard time limit of any task run as a follow-up: one started this long
 # ago and not finished had its worker killed under it, and is tried again.
 ABANDONED_AFTER = timedelta(hours=1)
-# Then a follow-up that keeps failing is given up (its error stays on the row, and the
-# nightly jobs redo its work); between attempts 1, 2, 4… minutes, at most an hour.
+# A follow-up that fails this many times is given up (its error stays on the row, and the
+# nightly jobs redo its work); between attempts it waits 1, 2, 4… minutes, at most an hour.
 MAX_ATTEMPTS = 8
 KEEP_FINISHED = timedelta(days=3)
 # At most this many are handed over per run, so that a run stays short after a long outage.

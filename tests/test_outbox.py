@@ -8,7 +8,7 @@ from unittest import mock
 
 import pytest
 from django.core import mail
-from django.db import OperationalError
+from django.db import OperationalError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,6 +18,7 @@ from accounts.background import (
     LOST_AFTER,
     MAX_ATTEMPTS,
     enqueue_debounced,
+    follow_up_run,
     follow_ups_dispatch_due,
 )
 from accounts.models import FollowUp
@@ -30,6 +31,7 @@ from portfolio.models import AccountHealth
 from surveys import services as surveys_services
 
 from .api_helpers import api
+from .concurrency import run_at_once
 from .factories import record_figure, with_default_metrics
 from .surveys_helpers import draft_round
 from .test_dashboards_entry import QUARTER, entry_url, field, grid_data
@@ -125,6 +127,15 @@ def test_a_follow_up_runs_once_however_often_its_message_arrives(cast):
     assert runs() == (1, 0)
     follow_up.refresh_from_db()
     assert follow_up.done_at and follow_up.attempts == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_given_the_same_follow_up_at_once_run_it_once(cast):
+    with mock.patch.object(run_follow_up, "apply_async"), transaction.atomic():  # committed, not run
+        follow_up = recompute_trends_later(cast.account)
+    with counted_recomputes() as runs:
+        assert sorted(run_at_once(lambda: follow_up_run(follow_up_id=follow_up.pk))) == [False, True]
+    assert runs() == (1, 0)
 
 
 def test_a_save_after_the_recompute_started_records_another_for_the_recompute_may_not_see_it(cast):
