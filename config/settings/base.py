@@ -198,12 +198,15 @@ else:
     }
     # The filesystem transport has no broadcast exchange: one solo worker, no remote control.
     CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
-# The cache holds short-lived flags that every process must agree on (the per-account
-# debounce of recomputes, see accounts/background.py): Redis when there is one, else
-# files in DATA_DIR, which the web server, worker and beat of `make run` all share.
+# The cache holds what every process must agree on (such as the API's request counts):
+# Redis when there is one, else files in DATA_DIR, which the web server, worker and beat
+# of `make run` all share. It is an optimisation: while Redis is down, every read misses
+# and every write is dropped (config/cache.py), and the short timeouts keep a Redis that
+# does not answer from holding up the page.
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
-                          "KEY_PREFIX": "tandem"}}
+    CACHES = {"default": {"BACKEND": "config.cache.DegradingRedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": "tandem",
+                          "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1}}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
                           "LOCATION": str(DATA_DIR / "cache")}}
@@ -224,6 +227,15 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # (django-celery-beat), where administrators can see, pause or move them. Exactly one
 # beat runs: `make run` starts one, docker-compose has a single `beat` service.
 CELERY_BEAT_SCHEDULE: dict = {
+    # Every minute: hand the broker the follow-ups of saves (recomputes, survey
+    # invitations) it could not take when they were made, or whose message was lost, and
+    # forget finished ones after a few days (accounts/background.py). A run that could
+    # not start within the minute is dropped: the next one does the same.
+    "dispatch-follow-ups": {
+        "task": "accounts.dispatch_follow_ups",
+        "schedule": crontab(),
+        "options": {"expires": 50},
+    },
     # Every morning: reminders due after a quarter ends (results to log, scorecards to
     # submit), before a meeting (its agenda) and for overdue actions (at most weekly).
     # Daily rather than on the quarter's first day so that people who join late, and a
