@@ -23,18 +23,13 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import closed_port
 from .worker_helpers import ROOT, wait_for
 
 PYTHON = sys.executable
 # The suite's own environment, which a process started for a test must not inherit: it
 # runs on the embedded default in the test's directory unless the test says otherwise.
 NOT_INHERITED = ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def processes_with_marker(marker: str) -> list[int]:
@@ -185,7 +180,7 @@ class RedisServer:
 
     def __init__(self, processes: Processes):
         self.processes = processes
-        self.port = free_port()
+        self.port = closed_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.log = processes.directory / f"redis-{self.port}.log"
         self.process: subprocess.Popen | None = None

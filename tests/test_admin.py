@@ -39,6 +39,7 @@ DECISIONS = {
     "accounts.PartnerAccount": "editable",
     "accounts.Membership": "editable",
     "accounts.ApiToken": "editable",  # revoking only
+    "accounts.FollowUp": "read-only",  # operational: only the worker changes them
     "notifications.Notification": "hidden",
     "notifications.ReminderClaim": "read-only",
     "notifications.OutgoingEmail": "read-only",  # to whom, when, why not: never its subject or body

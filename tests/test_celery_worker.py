@@ -1,5 +1,7 @@
 """End to end on a real Celery worker and a real Redis: a reminder is enqueued, a worker
-process picks it up and delivers it — once, however often it is enqueued.
+process picks it up and delivers it — once, however often it is enqueued; follow-ups
+recorded while the broker was down are run by the worker once it is back — once each,
+however often they are handed over.
 
 Both processes use a SQLite file of their own and the file e-mail backend, so this test
 can look at what the worker did from the outside (tests/worker_helpers.py).
@@ -16,6 +18,7 @@ import time
 
 import pytest
 
+from .conftest import closed_port
 from .processes import PYTHON, children, enqueue_slow_job, needs_redis_server, slow_job_events
 from .worker_helpers import count, manage, redis_or_skip, start_worker, stop_worker, wait_for, worker_environment
 
@@ -28,6 +31,26 @@ Membership.objects.create(user=ada, account=helix, side="home", role="account_ma
 metric_template_apply(account=helix, by=None)
 """
 ENQUEUE = "from notifications.tasks import send_due_reminders; send_due_reminders.delay('2026-04-02')"
+# Ada saves Helix's order lead time for 2026-Q1, as the entry grid does.
+SAVE_FIGURE = """
+from accounts.models import User
+from accounts.quarters import Quarter
+from dashboards.models import MetricDefinition, MetricResult
+from dashboards.services import FigureEntry, results_record
+metric = MetricDefinition.objects.get(account__slug="helix", name="Order lead time")
+result = MetricResult.objects.filter(metric=metric).first()
+seen = result.home_version if result else 0
+results_record(quarter=Quarter.parse("2026-Q1"), side="home", by=User.objects.get(username="ada"),
+               entries=[FigureEntry(metric=metric, value={value}, note="", seen_version=seen)])
+"""
+DISPATCH_DUE = "from accounts.background import follow_ups_dispatch_due; follow_ups_dispatch_due()"
+# What the broker does now and then: deliver a message once more.
+DELIVER_AGAIN = """
+from accounts.models import FollowUp
+from accounts.tasks import run_follow_up
+for pk in FollowUp.objects.values_list("pk", flat=True):
+    run_follow_up.delay(pk)
+"""
 
 
 @pytest.mark.slow
@@ -133,3 +156,44 @@ def test_a_job_cut_short_by_a_killed_worker_is_done_again(processes, migrated_sq
     time.sleep(2 * visibility_timeout)  # acknowledged: not handed out yet again
     assert events("worker killed") == ["started", "started", "finished"]
     assert events("pool killed") == ["started", "started", "finished"]
+def _runs(log, task: str) -> list[str]:
+    """What each finished run of ``task`` returned, as the worker logged it."""
+    return [line.rsplit(": ", 1)[1] for line in log.read_text().splitlines()
+            if f" Task {task}[" in line and " succeeded in " in line]
+
+
+@pytest.mark.slow
+def test_follow_ups_saved_while_the_broker_was_down_are_run_once_by_a_real_worker(tmp_path):
+    redis_or_skip()
+    env = worker_environment(tmp_path, TANDEM_RECOMPUTE_DELAY_SECONDS="0")
+    broker_down = {**env, "REDIS_URL": f"redis://127.0.0.1:{closed_port()}/7"}  # the cache is down too
+    db, log = tmp_path / "worker.sqlite3", tmp_path / "worker.log"
+    manage(env, "migrate", "--noinput")
+    manage(env, "shell", "-c", SETUP)
+    done = "done_at IS NOT NULL"
+
+    # Saved before any worker runs, with the broker down: the trends and health
+    # recomputes wait in the database. The worker hands them over as it starts.
+    manage(broker_down, "shell", "-c", SAVE_FIGURE.format(value=9))
+    assert count(db, "dashboards_metricresult") == 1
+    assert count(db, "accounts_followup", "dispatched_at IS NULL AND started_at IS NULL") == 2
+    worker = start_worker(env, log)
+    try:
+        wait_for(lambda: count(db, "accounts_followup", done) == 2, 60, "the worker's start", log)
+        assert count(db, "dashboards_metrictrend") == 1
+
+        # Saved while the worker runs but the web server cannot reach the broker: the
+        # dispatch job (every minute from beat) hands them over.
+        manage(broker_down, "shell", "-c", SAVE_FIGURE.format(value=11))
+        assert count(db, "accounts_followup", "started_at IS NULL") == 2
+        manage(env, "shell", "-c", DISPATCH_DUE)
+        wait_for(lambda: count(db, "accounts_followup", done) == 4, 60, "the dispatch job", log)
+
+        # Every message delivered once more: nothing runs twice.
+        manage(env, "shell", "-c", DELIVER_AGAIN)
+        wait_for(lambda: len(_runs(log, "accounts.run_follow_up")) >= 8, 60, "the second deliveries", log)
+    finally:
+        stop_worker(worker)
+
+    assert sorted(_runs(log, "accounts.run_follow_up")) == ["False"] * 4 + ["True"] * 4
+    assert count(db, "accounts_followup", "attempts = 1") == 4

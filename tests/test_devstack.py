@@ -19,6 +19,7 @@ import pytest
 
 from config.devstack import Child
 
+from .conftest import closed_port
 from .processes import (
     PYTHON,
     alive,
@@ -26,7 +27,6 @@ from .processes import (
     children,
     command_line,
     enqueue_slow_job,
-    free_port,
     listening,
     needs_redis_server,
     slow_job_events,
@@ -39,7 +39,7 @@ class Devstack:
 
     def __init__(self, processes, migrated_sqlite: Path, redis=None):
         self.processes = processes
-        self.port = free_port()
+        self.port = closed_port()
         self.database = processes.use_database(migrated_sqlite)
         self.env = processes.env(**({"REDIS_URL": redis.url} if redis else {}))
         self.log = processes.directory / "devstack.log"

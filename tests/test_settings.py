@@ -94,11 +94,12 @@ def cache_backend(**env) -> str:
     return f"{cache['BACKEND']} {cache['LOCATION']}"
 
 
-def test_the_processes_of_a_deployment_share_one_cache_for_debouncing(tmp_path):
-    """The web server enqueues a recompute at most once per burst of saves only if all its
-    processes see the same debounce flag: Redis when there is one, else a directory."""
+def test_the_processes_of_a_deployment_share_one_cache(tmp_path):
+    """The API throttle counts a user's requests over all processes only if they share the
+    cache: Redis when there is one (one that lets the site run on without it), else a
+    directory."""
     assert cache_backend(REDIS_URL="redis://127.0.0.1:6379/3") == (
-        "django.core.cache.backends.redis.RedisCache redis://127.0.0.1:6379/3"
+        "config.cache.DegradingRedisCache redis://127.0.0.1:6379/3"
     )
     assert cache_backend(TANDEM_DATA_DIR=str(tmp_path)) == (
         f"django.core.cache.backends.filebased.FileBasedCache {tmp_path / 'cache'}"

@@ -10,13 +10,15 @@ import uuid
 
 import pytest
 
-from .processes import NOT_INHERITED, ROOT, free_port, processes_with_marker
+from .conftest import closed_port
+from .processes import NOT_INHERITED, processes_with_marker
+from .worker_helpers import ROOT
 
 
 @pytest.mark.slow
 def test_make_run_serves_the_demo_and_ctrl_c_stops_everything(tmp_path):
     marker = f"TANDEM_SMOKE_{uuid.uuid4().hex}"
-    port = free_port()
+    port = closed_port()
     env = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
     env.update({marker: "1", "TANDEM_DATA_DIR": str(tmp_path), "PORT": str(port)})
     make = subprocess.Popen(

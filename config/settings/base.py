@@ -197,9 +197,10 @@ CELERY_BROKER_DIR = DATA_DIR / "broker"
 #   waiting for its retry, would be handed out a second time. Every worker looks for such
 #   messages every 30 s (every visibility timeout, when that is shorter, as in a test).
 # - On the embedded broker a message a worker took lives in the worker's memory only: a
-#   worker killed with SIGKILL loses it and the next scheduled run does that work (the
-#   reminder and survey-mail jobs run hourly, the recompute nightly). `make run` lets the
-#   running job finish when it stops (config/devstack.py).
+#   worker killed with SIGKILL loses it: a follow-up is handed over again
+#   (accounts/background.py), and the next scheduled run does the rest (the reminder and
+#   survey-mail jobs run hourly, the recompute nightly). `make run` lets the running job
+#   finish when it stops (config/devstack.py).
 BROKER_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 15 * 60, minimum=1)
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
@@ -220,12 +221,15 @@ else:
     }
     # The filesystem transport has no broadcast exchange: one solo worker, no remote control.
     CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
-# The cache holds short-lived flags that every process must agree on (the per-account
-# debounce of recomputes, see accounts/background.py): Redis when there is one, else
-# files in DATA_DIR, which the web server, worker and beat of `make run` all share.
+# The cache holds what every process must agree on (such as the API's request counts):
+# Redis when there is one, else files in DATA_DIR, which the web server, worker and beat
+# of `make run` all share. It is an optimisation: while Redis is down, every read misses
+# and every write is dropped (config/cache.py), and the short timeouts keep a Redis that
+# does not answer from holding up the page.
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
-                          "KEY_PREFIX": "tandem"}}
+    CACHES = {"default": {"BACKEND": "config.cache.DegradingRedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": "tandem",
+                          "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1}}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
                           "LOCATION": str(DATA_DIR / "cache")}}
@@ -250,6 +254,15 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # (django-celery-beat), where administrators can see, pause or move them. Exactly one
 # beat runs: `make run` starts one, docker-compose has a single `beat` service.
 CELERY_BEAT_SCHEDULE: dict = {
+    # Every minute: hand the broker the follow-ups of saves (recomputes, survey
+    # invitations) it could not take when they were made, or whose message was lost, and
+    # forget finished ones after a few days (accounts/background.py). A run that could
+    # not start within the minute is dropped: the next one does the same.
+    "dispatch-follow-ups": {
+        "task": "accounts.dispatch_follow_ups",
+        "schedule": crontab(),
+        "options": {"expires": 50},
+    },
     # Every hour of the working day, from 7:00: reminders due after a quarter ends
     # (results to log, scorecards to submit), before a meeting (its agenda) and for
     # overdue actions (at most weekly). Daily rather than on the quarter's first day so
