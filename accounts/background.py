@@ -32,9 +32,10 @@ log = logging.getLogger(__name__)
 
 # A follow-up handed to the broker this long ago and still not started lost its message.
 LOST_AFTER = timedelta(minutes=5)
-# Longer than the hard time limit of any task run as a follow-up: one started this long
-# ago and not finished had its worker killed under it, and is tried again.
-ABANDONED_AFTER = timedelta(hours=1)
+# Longer than the hard time limit of any task (at most 660 s; tests/test_celery_worker.py
+# holds every limit to it): one started this long ago and not finished had its worker
+# killed under it, and is tried again within minutes.
+ABANDONED_AFTER = timedelta(minutes=15)
 # A follow-up that fails this many times is given up (its error stays on the row, and the
 # nightly jobs redo its work); between attempts it waits 1, 2, 4… minutes, at most an hour.
 MAX_ATTEMPTS = 8

@@ -95,6 +95,7 @@ def test_no_job_outlasts_the_visibility_timeout_or_a_stop_of_make_run():
     for the running job when it stops, as long as a job may run."""
     from django.conf import settings
 
+    from accounts.background import ABANDONED_AFTER
     from config.celery_app import app
     from config.devstack import WORKER_STOP_SECONDS
 
@@ -105,6 +106,7 @@ def test_no_job_outlasts_the_visibility_timeout_or_a_stop_of_make_run():
         hard_limit = task.time_limit or settings.CELERY_TASK_TIME_LIMIT
         assert hard_limit < settings.BROKER_VISIBILITY_TIMEOUT, task.name
         assert hard_limit < WORKER_STOP_SECONDS, task.name
+        assert hard_limit < ABANDONED_AFTER.total_seconds(), task.name  # a running follow-up is not redone
         if getattr(task, "autoretry_for", ()):
             assert task.retry_backoff_max < settings.BROKER_VISIBILITY_TIMEOUT, task.name
     assert settings.BROKER_VISIBILITY_TIMEOUT <= 15 * 60  # an interrupted job is redone within minutes
