@@ -39,9 +39,11 @@ restore: $(VENV)/.run-deps
 test: $(VENV)/.test-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# The speed benchmark (bench/run.py; needs wrk for the load run: apt-get install wrk).
-# About ten minutes at full size; BENCH_ACCOUNTS=100 BENCH_LOAD_SECONDS=10 for a quick look.
-bench: $(VENV)/.run-deps
+# The speed benchmark (bench/run.py; needs wrk for the load run: apt-get install wrk, and
+# Chromium for the browser figures: apt-get install chromium, with Playwright from the test
+# dependencies). About ten minutes at full size; BENCH_ACCOUNTS=100 BENCH_LOAD_SECONDS=10
+# for a quick look.
+bench: $(VENV)/.test-deps
 	$(BIN)/python -m bench.run
 
 # ruff, then the apps' layering contract in pyproject.toml ([tool.importlinter]).

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .report import DASHBOARD_FIRST_VISIT_BYTES
+
 
 @dataclass(frozen=True)
 class Target:
@@ -27,13 +29,15 @@ class Page:
 
 
 FLOOR = Page("floor (base layout, one query)", lambda t: "/bench/floor/")
+PORTFOLIO = Page("portfolio, first page", lambda t: "/portfolio/")
+DASHBOARD = Page("dashboard, 40 quarters", lambda t: f"/accounts/{t.slug}/dashboard/")
 
 PAGES: list[Page] = [
     FLOOR,
-    Page("portfolio, first page", lambda t: "/portfolio/"),
+    PORTFOLIO,
     Page("portfolio, sorted by health", lambda t: "/portfolio/?sort=green"),
     Page("portfolio, health matrix (fetched by the page)", lambda t: "/portfolio/matrix.json"),
-    Page("dashboard, 40 quarters", lambda t: f"/accounts/{t.slug}/dashboard/"),
+    DASHBOARD,
     Page("entry, latest quarter", lambda t: f"/accounts/{t.slug}/dashboard/{t.quarter}/"),
     Page("scorecard comparison", lambda t: f"/accounts/{t.slug}/scorecards/{t.quarter}/compare/"),
     Page("scorecard history", lambda t: f"/accounts/{t.slug}/scorecards/"),
@@ -45,3 +49,6 @@ PAGES: list[Page] = [
     Page("API: actions", lambda t: f"/api/v1/accounts/{t.slug}/actions/"),
     Page("API: portfolio rows", lambda t: "/api/v1/portfolio/"),
 ]
+
+# Also loaded in headless Chromium (bench/browser.py), each with its first visit's byte budget.
+BROWSER_PAGES: list[tuple[Page, int | None]] = [(DASHBOARD, DASHBOARD_FIRST_VISIT_BYTES), (PORTFOLIO, None)]

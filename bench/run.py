@@ -4,14 +4,17 @@ One run, in order: a fresh bench database (``config.settings.bench`` explains wh
 ``bench.seed`` at the small size; gunicorn under the bench settings (production, plain
 HTTP on loopback); warm-up; each page measured one request at a time, pages interleaved;
 ``bench.seed`` grows the same database to the large size; a full trend and health
-recompute timed against a raw read of every result row; the pages again; a wrk load run
-of concurrent signed-in users; the workers' memory; then bench/results.md.
+recompute timed against a raw read of every result row; the pages again; the dashboard
+and the portfolio in headless Chromium (bench/browser.py); a wrk load run of concurrent
+signed-in users; the workers' memory; then bench/results.md. Static files are collected
+first, as a deployment does, and served by WhiteNoise under their hashed names.
 
 Knobs (environment): BENCH_ACCOUNTS (1000), BENCH_SMALL_ACCOUNTS (10), BENCH_QUARTERS (40),
 BENCH_REQUESTS (measured requests per page and size, 40), BENCH_WARMUP (10),
-BENCH_LOAD_SECONDS (60), BENCH_LOAD_USERS (32), BENCH_WORKERS (gunicorn workers: the
-CPU count), BENCH_PORT (a free port), BENCH_RESULTS (bench/results.md). DATABASE_URL on
-PostgreSQL puts the bench database on that server (see config/settings/bench.py).
+BENCH_LOAD_SECONDS (60), BENCH_LOAD_USERS (32), BENCH_BROWSER_RUNS (fresh browsers per
+page, 3), BENCH_WORKERS (gunicorn workers: the CPU count), BENCH_PORT (a free port),
+BENCH_RESULTS (bench/results.md). DATABASE_URL on PostgreSQL puts the bench database on
+that server (see config/settings/bench.py).
 """
 
 from __future__ import annotations
@@ -29,8 +32,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from .pages import FLOOR, PAGES, Page, Target
-from .report import BenchRun, LoadRun, PageResult, Recompute, Sample, render
+from . import browser
+from .pages import BROWSER_PAGES, FLOOR, PAGES, Page, Target
+from .report import DASHBOARD_FIRST_VISIT_BYTES, BenchRun, BrowserVisit, LoadRun, PageResult, Recompute, Sample, render
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -58,6 +62,7 @@ class Bench:
         self.warmup = _env_int("BENCH_WARMUP", 10)
         self.load_seconds = _env_int("BENCH_LOAD_SECONDS", 60)
         self.load_users = _env_int("BENCH_LOAD_USERS", 32)
+        self.browser_runs = _env_int("BENCH_BROWSER_RUNS", 3)
         self.workers = _env_int("BENCH_WORKERS", os.cpu_count() or 2)
         self.port = _env_int("BENCH_PORT", _free_port())
         self.results_path = Path(os.environ.get("BENCH_RESULTS", ROOT / "bench" / "results.md"))
@@ -152,6 +157,12 @@ class Bench:
         return admin, load[: self.load_users]
 
     # --- the server ----------------------------------------------------------------
+
+    def collect_static(self) -> None:
+        """What a deployment does once per release (the Dockerfile): every static file
+        copied under a name with its hash, and compressed."""
+        seconds = self.python("manage.py", "collectstatic", "--noinput", "--clear", "-v", "0")
+        log(f"collectstatic {seconds:.1f} s")
 
     def start_server(self) -> None:
         self.server_log = self.scratch / "gunicorn.log"
@@ -268,6 +279,31 @@ class Bench:
         log(f"recompute {seconds:.1f} s, raw read {raw:.1f} s ({rows} rows)")
         return Recompute(seconds=seconds, raw_read_seconds=raw, rows=rows, accounts=accounts)
 
+    def in_browser(self, session: str) -> tuple[list[BrowserVisit], str]:
+        """The browser pages' first and second visits, and a sentence on how they were taken."""
+        reason = browser.unavailable()
+        if reason:
+            log(f"no browser figures: {reason}")
+            return [], f"Not measured: {reason}."
+        from django.conf import settings
+
+        target = self.target()
+        pages = [(page.name, page.url(target), budget) for page, budget in BROWSER_PAGES]
+        visits = browser.measure(f"http://127.0.0.1:{self.port}", session, pages, self.browser_runs,
+                                 static_prefix=f"/{settings.STATIC_URL.strip('/')}/")
+        for v in visits:
+            drawn = "not all drawn" if v.drawn_ms is None else f"drawn in {v.drawn_ms:.0f} ms"
+            log(f"browser: {v.page}, {v.visit} visit: {v.bytes / 1000:,.1f} kB in {v.requests} requests, "
+                f"{v.charts} charts {drawn}")
+        note = (f"Headless Chromium ({browser.CHROMIUM}), signed in as the administrator, at {self.big:,} "
+                f"accounts. Each page is opened in a fresh browser (empty cache), then again in a new tab of the "
+                f"same browser; {self.browser_runs} such browsers per page. Transferred: what came over the "
+                "network (headers included), as Chromium counts it; static files fetched: requests under "
+                "STATIC_URL that reached the server. Every chart drawn: from the start of the navigation until "
+                "each chart on the page has its SVG (median of the browsers). Budgets: the dashboard's first "
+                f"visit ≤ {DASHBOARD_FIRST_VISIT_BYTES / 1000:g} kB; a second visit fetches no static file.")
+        return visits, note
+
     def load_run(self, results: list[PageResult], sessions: list[str]) -> LoadRun | None:
         wrk = shutil.which("wrk")
         if not wrk:
@@ -335,6 +371,7 @@ class Bench:
             self.seed(self.small)
             self.settle()
             admin, load_sessions = self.sessions()
+            self.collect_static()
             self.start_server()
             target = self.target()
             results = self.resolve(PAGES, target)
@@ -347,6 +384,7 @@ class Bench:
             recompute = self.recompute()
             self.settle()
             self.measure(results, admin, "big")
+            visits, browser_note = self.in_browser(admin)
             load = self.load_run(results, load_sessions) if self.load_seconds else None
             rss = self.worker_rss_mb()
         finally:
@@ -354,7 +392,7 @@ class Bench:
         notes_file = ROOT / "bench" / "NOTES.md"
         run = BenchRun(machine=machine, settings=self.settings_rows(), small_accounts=self.small,
                        big_accounts=self.big, quarters=self.quarters, seeding=self.seeding, pages=results,
-                       recompute=recompute, load=load, worker_rss_mb=rss,
+                       recompute=recompute, load=load, worker_rss_mb=rss, browser=visits, browser_note=browser_note,
                        notes=notes_file.read_text() if notes_file.exists() else "")
         self.results_path.write_text(render(run))
         log(f"wrote {self.results_path} after {time.perf_counter() - started:.0f} s")

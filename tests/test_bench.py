@@ -18,7 +18,17 @@ from django.utils import timezone
 from accounts.models import Membership, PartnerAccount, Side, User
 from bench import seed as bench_seed
 from bench.data import BENCH_ADMIN, LOAD_USER_PREFIX
-from bench.report import NOT_AVAILABLE, BenchRun, LoadRun, PageResult, Recompute, Sample, percentile, render
+from bench.report import (
+    NOT_AVAILABLE,
+    BenchRun,
+    BrowserVisit,
+    LoadRun,
+    PageResult,
+    Recompute,
+    Sample,
+    percentile,
+    render,
+)
 from config.bench import QUERY_HEADER, QueryCountMiddleware
 from dashboards.models import MetricDefinition, MetricResult, MetricTrend
 from plans.models import Action, Meeting
@@ -212,3 +222,31 @@ def test_a_run_names_each_missed_budget():
         "worker memory: 300 MB (budget 250 MB)",
     ]
     assert "- ✗ plan: 13 queries (budget 12)" in render(run)
+
+
+def test_the_browser_figures_are_held_to_their_budgets_and_a_chart_not_drawn_is_an_error():
+    run = a_run()
+    run.browser_note = "Headless Chromium."
+    run.browser = [
+        BrowserVisit("dashboard", "/d/", "first", bytes=812_345, requests=7, static_requests=6, charts=14,
+                     drawn_ms=900.0, byte_budget=800_000),
+        BrowserVisit("dashboard", "/d/", "second", bytes=106_000, requests=2, static_requests=1, charts=14,
+                     drawn_ms=700.0),
+        BrowserVisit("portfolio", "/p/", "first", bytes=900_000, requests=8, static_requests=6, charts=2,
+                     drawn_ms=800.0),
+        BrowserVisit("portfolio", "/p/", "second", bytes=30_000, requests=2, static_requests=0, charts=2,
+                     drawn_ms=None, errors=["the charts were not all drawn within 60 s"]),
+    ]
+
+    assert run.budget_misses() == [
+        "dashboard, first visit in the browser: 812 kB transferred (budget 800 kB)",
+        "dashboard, second visit in the browser: static files fetched again: 1 (budget 0)",
+    ]
+    assert run.errors() == ["portfolio, second visit in the browser: the charts were not all drawn within 60 s"]
+    text = render(run)
+    assert "## In the browser\n\nHeadless Chromium.\n" in text
+    assert ("| dashboard (`/d/`) | first | 812.3 kB | 7 | 6 | 14 | 900 ms | "
+            "✗ 812 kB transferred (budget 800 kB) |") in text
+    assert "| portfolio (`/p/`) | first | 900.0 kB | 8 | 6 | 2 | 800 ms | ✓ |" in text
+    assert ("| portfolio (`/p/`) | second | 30.0 kB | 2 | 0 | 2 | – | "
+            "✗ error: the charts were not all drawn within 60 s |") in text

@@ -57,7 +57,7 @@ def test_the_dashboard_shows_a_chart_per_metric_drawn_from_json_without_inline_s
         assert "Goal (Green Zone beyond)" in names and "Result" in names
         assert any(name and name.startswith("Trend") for name in names)
         assert figure["layout"]["annotations"][0]["text"] == f"{LAST}: Green"
-    assert "plotly/plotly.min.js" in page and "js/charts.js" in page
+    assert "vendor/plotly/plotly-cartesian-" in page and "js/charts.js" in page
     inline = [s for s in re.findall(r"<script([^>]*)>(.*?)</script>", page, re.S)
               if "application/json" not in s[0] and s[1].strip()]
     assert inline == []

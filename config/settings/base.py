@@ -4,7 +4,6 @@ Celery on kombu's filesystem broker."""
 
 from pathlib import Path
 
-import plotly
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
@@ -148,12 +147,18 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-# Plotly's browser bundle is served from the plotly package itself: no CDN, works offline.
-STATICFILES_DIRS = [BASE_DIR / "static", ("plotly", Path(plotly.__file__).parent / "package_data")]
+# Plotly is vendored in static/vendor/plotly/ (its README says which bundle and why): no CDN.
+STATICFILES_DIRS = [BASE_DIR / "static"]
+# A deployment's `collectstatic` (the Dockerfile) names every file after a hash of its
+# content and writes compressed copies beside it; WhiteNoise serves the hashed names as
+# immutable for ten years, so a browser asks for each static file once per version.
+# `make run` serves the files as they are, without a collectstatic (local.py).
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Pages link the hashed names only; the plain copies would double collectstatic's work.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 
 # Content-Security-Policy: no CDN and no inline script anywhere. Plotly writes <style>
 # elements for its charts, hence the inline styles.

@@ -8,6 +8,8 @@ middleware, templates, sessions in the database, password hashing, WhiteNoise â€
   else, with ``DATABASE_URL`` on PostgreSQL, the same server and a database named after
   it plus ``_bench`` (``tandem`` â†’ ``tandem_bench``); else ``bench.sqlite3`` in the data
   folder. ``python -m bench.seed`` refuses to run on any settings without ``TANDEM_BENCH``.
+* Static files collected into a folder of its own in the data folder (``bench-static``),
+  by ``bench/run.py`` at the start of every run, and served by WhiteNoise as in production.
 * Every response says how many SQL queries it cost (``X-Tandem-Queries``), counted by
   ``config.bench.QueryCountMiddleware``, and ``/bench/floor/`` serves the floor page.
 """
@@ -47,6 +49,8 @@ for _key in ("ENGINE", "NAME", "USER", "PASSWORD", "HOST", "PORT"):
         DATABASES["default"][_key] = _database[_key]
 
 MIDDLEWARE = ["config.bench.QueryCountMiddleware", *MIDDLEWARE]
+
+STATIC_ROOT = DATA_DIR / "bench-static"
 
 # The benchmark sends thousands of API requests as one user within minutes, run after
 # run: the per-user throttle (which still counts every request, at the same cost
