@@ -22,13 +22,16 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from celery import current_app
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from .models import FollowUp
 
 log = logging.getLogger(__name__)
+
+# The database was away or busy: worth another try in a moment, by the same message.
+DATABASE_AWAY = (OperationalError, InterfaceError)
 
 # A follow-up handed to the broker this long ago and still not started lost its message.
 LOST_AFTER = timedelta(minutes=5)
@@ -65,18 +68,28 @@ def enqueue_debounced(task, *, key: str, args: list, delay: int) -> None:
         transaction.on_commit(partial(_dispatch, follow_up.pk, follow_up.task, follow_up.run_after), robust=True)
 
 
-def follow_up_run(*, follow_up_id: int) -> bool:
+def follow_up_run(*, follow_up_id: int, claim: str = "") -> bool:
     """Run a follow-up's task unless it has started already (a second delivery of its
     message, a second dispatch). A failure is recorded on the row for a later attempt.
-    Returns whether it ran."""
-    claimed = FollowUp.objects.waiting().filter(pk=follow_up_id).update(
-        started_at=timezone.now(), attempts=F("attempts") + 1
+    Returns whether it ran.
+
+    ``claim`` names the task message running it. The same message may take the row up
+    again: Celery's retry after the database went away in the middle of the run (when
+    the failure could not even be recorded), or the message handed back because its
+    worker process died. Any other message finds it started and does nothing."""
+    startable = Q(started_at__isnull=True)
+    if claim:
+        startable |= Q(claimed_by=claim, done_at__isnull=True, failed_at__isnull=True)
+    claimed = FollowUp.objects.filter(startable, pk=follow_up_id).update(
+        started_at=timezone.now(), claimed_by=claim, attempts=F("attempts") + 1
     )
     if not claimed:
         return False
     follow_up = FollowUp.objects.get(pk=follow_up_id)
     try:
         current_app.tasks[follow_up.task](*follow_up.args)
+    except DATABASE_AWAY:
+        raise  # nothing can be recorded now; the task's retry takes the row up again
     except Exception as error:  # noqa: BLE001 — any failure is recorded and retried, not raised
         log.exception("Follow-up %s (%s) failed on attempt %s.", follow_up.pk, follow_up.task, follow_up.attempts)
         _retry_later(follow_up, f"{error.__class__.__name__}: {error}")

@@ -263,6 +263,7 @@ class FollowUp(models.Model):
     run_after = models.DateTimeField()
     dispatched_at = models.DateTimeField(null=True, blank=True, help_text="Last handed to the broker.")
     started_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=64, blank=True, help_text="The task message that started it.")
     done_at = models.DateTimeField(null=True, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True, help_text="Gave up after the last attempt.")
     attempts = models.PositiveSmallIntegerField(default=0)

@@ -1,8 +1,7 @@
 import os
 from pathlib import Path
 
-from celery import Celery
-from celery.signals import worker_ready
+from celery import Celery, bootsteps
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -20,8 +19,16 @@ def _create_embedded_broker_folders(sender, **kwargs):
             Path(options[key]).mkdir(parents=True, exist_ok=True)
 
 
-@worker_ready.connect
-def _dispatch_follow_ups_on_start(sender, **kwargs):
-    # Whatever a stopped worker held may be lost (the embedded broker drops the message
-    # of a killed worker); this start need not wait for the next minute's run to redo it.
-    app.send_task("accounts.dispatch_follow_ups", kwargs={"worker_start": True})
+class DispatchFollowUpsOnConnect(bootsteps.StartStopStep):
+    """Whenever the worker (re)connects to the broker: hand over what is due at once.
+    A killed worker's messages may be lost (the embedded broker drops them), and a worker
+    that lost Redis could not hand back the ones it held; neither should wait for the
+    dispatch job's lost-message delay. The consumer's steps start again on reconnection."""
+
+    requires = {"celery.worker.consumer.tasks:Tasks"}
+
+    def start(self, consumer):
+        consumer.app.send_task("accounts.dispatch_follow_ups", kwargs={"worker_start": True})
+
+
+app.steps["consumer"].add(DispatchFollowUpsOnConnect)

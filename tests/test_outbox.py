@@ -7,6 +7,7 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
+from celery.exceptions import Retry
 from django.core import mail
 from django.db import OperationalError, transaction
 from django.urls import reverse
@@ -160,12 +161,12 @@ def test_the_next_save_hands_over_a_follow_up_the_broker_could_not_take(
 def test_a_failed_follow_up_is_tried_again_later_and_given_up_after_the_last_attempt(cast):
     follow_up = recompute_trends_later(cast.account)
     locked = mock.patch.object(dashboards_services, "metric_trends_recompute",
-                               side_effect=OperationalError("database is locked"))
+                               side_effect=ValueError("no goal in force"))
     with locked:
         assert run_follow_up.apply(args=[follow_up.pk]).get() is True  # ran, failed, raised nothing
     follow_up.refresh_from_db()
     assert (follow_up.attempts, follow_up.started_at, follow_up.done_at) == (1, None, None)
-    assert follow_up.last_error == "OperationalError: database is locked"
+    assert follow_up.last_error == "ValueError: no goal in force"
     assert follow_up.run_after > timezone.now()
     assert follow_ups_dispatch_due() == 0  # not yet
 
@@ -234,3 +235,23 @@ def test_opening_a_survey_round_with_the_broker_down_sends_each_invitation_once_
     assert sorted(m.to[0] for m in mail.outbox) == [
         "home1@example.com", "home2@example.com", "partner1@example.com", "partner2@example.com",
     ]
+
+
+def test_a_follow_up_cut_short_by_the_database_is_taken_up_again_by_its_own_message(cast):
+    # The database went away mid-run: nothing could be recorded, so the message is
+    # retried (Celery keeps its id) and takes up the row it claimed; any other message
+    # still finds it started.
+    follow_up = recompute_trends_later(cast.account)
+    away = mock.patch.object(dashboards_services, "metric_trends_recompute",
+                             side_effect=OperationalError("server closed the connection unexpectedly"))
+    with away, pytest.raises(Retry):
+        run_follow_up.apply(args=[follow_up.pk], task_id="message-1")
+    follow_up.refresh_from_db()
+    assert follow_up.started_at and not follow_up.done_at and follow_up.last_error == ""
+
+    with counted_recomputes() as runs:
+        assert run_follow_up.apply(args=[follow_up.pk], task_id="message-2").get() is False
+        assert run_follow_up.apply(args=[follow_up.pk], task_id="message-1").get() is True  # the retry
+    assert runs() == (1, 0)
+    follow_up.refresh_from_db()
+    assert follow_up.done_at and follow_up.attempts == 2

@@ -21,6 +21,7 @@ class Migration(migrations.Migration):
                 ('run_after', models.DateTimeField()),
                 ('dispatched_at', models.DateTimeField(blank=True, help_text='Last handed to the broker.', null=True)),
                 ('started_at', models.DateTimeField(blank=True, null=True)),
+                ('claimed_by', models.CharField(blank=True, help_text='The task message that started it.', max_length=64)),
                 ('done_at', models.DateTimeField(blank=True, null=True)),
                 ('failed_at', models.DateTimeField(blank=True, help_text='Gave up after the last attempt.', null=True)),
                 ('attempts', models.PositiveSmallIntegerField(default=0)),
