@@ -1,0 +1,741 @@
+"""Faults on the production stack: Redis, then PostgreSQL, cut off under signed-in users.
+
+The stack is the one docker-compose runs — gunicorn (two workers), a Celery worker and
+beat, under the production settings (``config.settings.bench``: production with plain
+HTTP on loopback) — on a database of its own (``<DATABASE_URL's name>_faults``, migrated
+and seeded with the demo) and a redis-server of its own. Between them and their servers
+sit two TCP proxies (tests/tcp_proxy.py) that the test cuts and restores.
+
+Five demo people sign in through the login form and, until the end, read their pages
+(home, dashboard, plan, portfolio, API lists) and save whole quarters of figures in the
+results entry grid, each figure a value never used before. Meanwhile: Redis is cut for
+30 s and restored, then PostgreSQL for 10 s. The tests below then check what people
+would notice — a save answered "saved" that is missing, a save half done, a 500 or a
+dropped connection, a page failing because only the cache or the broker was away —
+what ``/readyz`` said, and that the follow-up work recorded during the outage
+(``accounts.FollowUp``: recomputes after saves) ran once the broker was back, once each.
+
+The figures (requests, errors by status, times to recover) are printed (``-s``) and
+written to ``var/faults-report.md`` (``FAULTS_REPORT`` to choose another file), for
+bench/NOTES.md. Runs only on PostgreSQL with redis-server installed: the CI's second leg.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import itertools
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from html.parser import HTMLParser
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import urlencode, urlparse
+
+import psycopg2
+import pytest
+
+from accounts.demo import DEMO_PASSWORD
+from accounts.quarters import Quarter
+from config.error_pages import DATABASE_UNREACHABLE
+
+from .tcp_proxy import TcpProxy
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+ON_POSTGRESQL = urlparse(DATABASE_URL).scheme in ("postgres", "postgresql")
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not ON_POSTGRESQL, reason="fault tests need DATABASE_URL on PostgreSQL (the CI's second leg)"),
+    pytest.mark.skipif(not shutil.which("redis-server"), reason="fault tests start their own redis-server"),
+]
+
+# The timeline, in seconds.
+CALM = 5  # before the first cut, between the outages, and after the last recovery
+REDIS_CUT = 30
+POSTGRES_CUT = 10
+RECOVERY_LIMIT = 20  # after a restore, everything works again within this
+# After Redis returns, the follow-ups recorded meanwhile have run within this: beat hands
+# them over at its next minute (accounts/background.py), then the worker runs them.
+FOLLOW_UP_LIMIT = 90
+REQUEST_TIMEOUT = 20  # a request unanswered for longer counts as a dropped connection
+START_LIMIT = 60  # for each process of the stack to come up
+
+# username, the account whose figures they save (for their own firm), or None: reads only
+PEOPLE = [
+    ("ada", "northwind-retail"),
+    ("ben", "meridian-health"),
+    ("pat", "helix-components"),
+    ("omar", "corvane-logistics"),
+    ("paula", None),
+]
+# The pages each reads between saves; {slug}: their account (Northwind for paula).
+PAGES = ["/", "/accounts/{slug}/dashboard/", "/accounts/{slug}/plan/", "/api/v1/accounts/",
+         "/api/v1/accounts/{slug}/results/", "/api/v1/accounts/{slug}/actions/"]
+PORTFOLIO_PAGES = ["/portfolio/", "/api/v1/portfolio/"]  # for the home firm's people
+HOME_SIDE = {"ada", "ben", "paula"}
+# Saves go to quarters before the demo's eight, so each is a cell nobody else writes.
+FIRST_SAVED_QUARTER = Quarter.current() - 9
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_for(condition, timeout: float, what: str, log: Path | None = None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    tail = f"\n--- {log.name} ---\n{log.read_text()[-3000:]}" if log and log.exists() else ""
+    raise AssertionError(f"Timed out after {timeout} s waiting for {what}.{tail}")
+
+
+# --- the stack --------------------------------------------------------------------------
+
+
+class Processes:
+    """The stack's processes, each leading a process group of its own: stopping the group
+    stops what it started too (gunicorn's workers, Celery's pool), even on a failure."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.running: dict[str, subprocess.Popen] = {}
+
+    def start(self, name: str, argv: list[str], env: dict | None = None) -> Path:
+        log = self.folder / f"{name}.log"
+        with log.open("w") as out:
+            self.running[name] = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                                  start_new_session=True)
+        return log
+
+    def exited(self) -> dict[str, int]:
+        return {name: p.returncode for name, p in self.running.items() if p.poll() is not None}
+
+    def stop_all(self) -> None:
+        for process in self.running.values():
+            _signal_group(process, signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for process in self.running.values():
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            _signal_group(process, signal.SIGKILL)  # whatever of the group is left
+            process.wait()
+
+
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signum)
+
+
+@dataclass
+class Stack:
+    folder: Path
+    processes: Processes
+    database: dict  # psycopg2.connect() keywords, straight to the server (not through the proxy)
+    redis_proxy: TcpProxy
+    postgres_proxy: TcpProxy
+    web_port: int
+    logs: dict[str, Path] = field(default_factory=dict)
+
+    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        with psycopg2.connect(**self.database) as connection, connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        connection.close()
+        return rows
+
+
+def _fresh_database(url: str) -> dict:
+    parsed = urlparse(url)
+    server = {"host": parsed.hostname or "127.0.0.1", "port": parsed.port or 5432,
+              "user": parsed.username or None, "password": parsed.password or None}
+    name = f"{parsed.path.lstrip('/')}_faults"
+    admin = psycopg2.connect(dbname="postgres", **server)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+    return {"dbname": name, **server}
+
+
+def _environment(folder: Path, database: dict, database_port: int, redis_port: int) -> dict:
+    credentials = database["user"] or ""
+    if database["password"]:
+        credentials += f":{database['password']}"
+    database_url = f"postgres://{credentials}@127.0.0.1:{database_port}/{database['dbname']}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_", "BENCH_"))}
+    env.update({
+        "DJANGO_SETTINGS_MODULE": "config.settings.bench",
+        "BENCH_DATABASE_URL": database_url,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+        "SECRET_KEY": "faults-test-only-" + "x" * 40,
+        "TANDEM_DATA_DIR": str(folder),
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(folder / "mail"),
+        # A save's recompute follows it within seconds rather than the default 15.
+        "TANDEM_RECOMPUTE_DELAY_SECONDS": "2",
+    })
+    return env
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("faults")
+    processes = Processes(folder)
+    proxies: list[TcpProxy] = []
+    try:
+        redis_port = _free_port()
+        redis_log = processes.start("redis", [
+            "redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+        ])
+        _wait_for(lambda: _answers(redis_port, b"PING\r\n", b"+PONG"), START_LIMIT, "redis-server", redis_log)
+        database = _fresh_database(DATABASE_URL)
+        redis_proxy = TcpProxy("127.0.0.1", redis_port).start()
+        postgres_proxy = TcpProxy(database["host"], database["port"]).start()
+        proxies += [redis_proxy, postgres_proxy]
+        env = _environment(folder, database, postgres_proxy.port, redis_proxy.port)
+
+        for command in (["migrate", "--noinput", "-v", "0"], ["seed_demo"]):
+            subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True,
+                           capture_output=True, timeout=180)
+
+        web_port = _free_port()
+        logs = {
+            "gunicorn": processes.start("gunicorn", [
+                str(BIN / "gunicorn"), "config.wsgi:application", "-c", "python:config.gunicorn",
+                "--bind", f"127.0.0.1:{web_port}", "--workers", "2",
+            ], env),
+            "worker": processes.start("worker", [
+                sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel=INFO", "--concurrency=2",
+            ], env),
+            "beat": processes.start("beat", [
+                sys.executable, "-m", "celery", "-A", "config", "beat", "--loglevel=INFO", "--pidfile=",
+                "--schedule", str(folder / "beat-schedule"),
+            ], env),
+        }
+        _wait_for(lambda: _answers(web_port, b"GET /healthz HTTP/1.0\r\n\r\n", b"200 OK"), START_LIMIT,
+                  "gunicorn", logs["gunicorn"])
+        _wait_for(lambda: " ready." in logs["worker"].read_text(), START_LIMIT, "the Celery worker", logs["worker"])
+        yield Stack(folder, processes, database, redis_proxy, postgres_proxy, web_port, logs)
+    finally:
+        processes.stop_all()
+        for proxy in proxies:
+            proxy.stop()
+
+
+def _answers(port: int, request: bytes, expected: bytes) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
+            sock.sendall(request)
+            return sock.recv(200).find(expected) >= 0
+    except OSError:
+        return False
+
+
+# --- people -----------------------------------------------------------------------------
+
+
+@dataclass
+class Hit:
+    """One request and what came of it."""
+
+    who: str
+    method: str
+    path: str
+    started: float  # seconds since the run began
+    ended: float
+    status: int | None  # None: no answer (reset, refused, timed out)
+    error: str = ""
+    body: str = ""  # kept for what a test may need to show or check
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status in (200, 302)
+
+
+@dataclass
+class Save:
+    """A whole quarter of one firm's figures, sent once."""
+
+    who: str
+    slug: str
+    side: str
+    quarter: str
+    values: dict[int, Decimal]  # metric id -> the figure sent
+    seen: dict[int, int]  # metric id -> the version the grid showed
+    hit: Hit
+
+    @property
+    def confirmed(self) -> bool:
+        """Answered the way a successful save is: back to the dashboard."""
+        return self.hit.status == 302 and "/dashboard/" in self.hit.body
+
+
+class Answer:
+    def __init__(self, status: int, location: str, body: str):
+        self.status, self.location, self.body = status, location, body
+
+
+class Browser:
+    """One person's browser: cookies over http.client, one connection per request, no
+    redirect followed."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, form: dict | None = None) -> Answer:
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        body = None
+        if form is not None:
+            body = urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=REQUEST_TIMEOUT)
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            content = response.read().decode(errors="replace")
+        finally:
+            connection.close()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            for name, morsel in SimpleCookie(header).items():
+                if morsel["max-age"] == "0":
+                    self.cookies.pop(name, None)
+                else:
+                    self.cookies[name] = morsel.value
+        return Answer(response.status, response.getheader("Location", ""), content)
+
+
+class Inputs(HTMLParser):
+    """Every named <input> of a page, with its value."""
+
+    def __init__(self, page: str):
+        super().__init__()
+        self.values: dict[str, str] = {}
+        self.feed(page)
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "input" and attributes.get("name"):
+            self.values[attributes["name"]] = attributes.get("value") or ""
+
+
+GRID_FIELD = re.compile(r"^(initial-)?m\d+-(value|note|version)$")
+FIGURE_FIELD = re.compile(r"^m(\d+)-value$")
+
+
+class Run:
+    """Everything that happened in one run, for the tests to check."""
+
+    def __init__(self, stack: Stack):
+        self.stack = stack
+        self.began = time.monotonic()
+        self.began_wall = time.time()
+        self.hits: list[Hit] = []
+        self.saves: list[Save] = []
+        self.readyz: list[Hit] = []
+        self.events: dict[str, float] = {}  # "redis cut" -> seconds since the run began
+        self.units = dict(stack.query("SELECT id, unit FROM dashboards_metricdefinition"))
+        self.figures = itertools.count(1)
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.exited: dict[str, int] = {}
+        self.follow_ups: list[dict] = []
+        self.follow_ups_done: float | None = None  # when the last of those recorded while Redis was cut was done
+
+    def now(self) -> float:
+        return time.monotonic() - self.began
+
+    def mark(self, event: str) -> None:
+        self.events[event] = self.now()
+
+    def wall(self, event: str) -> float:
+        return self.began_wall + self.events[event]
+
+    def next_figure(self, metric: int) -> Decimal:
+        """A figure never sent before in this run, valid in the metric's unit."""
+        number = next(self.figures)
+        return Decimal(number) / 10000 if self.units[metric] == "percent" else Decimal(number)
+
+    def send(self, browser: Browser, who: str, method: str, path: str, form: dict | None = None,
+             into: list | None = None) -> Hit:
+        started = self.now()
+        try:
+            answer = browser.request(method, path, form)
+        except (OSError, http.client.HTTPException) as exc:
+            hit = Hit(who, method, path, started, self.now(), None, f"{exc.__class__.__name__}: {exc}")
+        else:
+            # A redirect's target tells a save from its refusal; a page's text, what it said.
+            hit = Hit(who, method, path, started, self.now(), answer.status, body=answer.location or answer.body)
+        with self.lock:
+            (self.hits if into is None else into).append(hit)
+        return hit
+
+
+class Person(threading.Thread):
+    def __init__(self, run: Run, username: str, slug: str | None):
+        super().__init__(name=f"person-{username}", daemon=True)
+        self.run_, self.username, self.slug = run, username, slug
+        self.side = "home" if username in HOME_SIDE else "partner"
+        self.browser = Browser(run.stack.web_port)
+        self.quarters = (FIRST_SAVED_QUARTER - n for n in itertools.count())
+        pages = PAGES + (PORTFOLIO_PAGES if self.side == "home" else [])
+        self.pages = [page.format(slug=slug or "northwind-retail") for page in pages]
+
+    def sign_in(self) -> None:
+        self.browser.request("GET", "/login/")
+        answer = self.browser.request("POST", "/login/", {
+            "username": self.username, "password": DEMO_PASSWORD,
+            "csrfmiddlewaretoken": self.browser.cookies.get("csrftoken", ""),
+        })
+        assert answer.status == 302 and "sessionid" in self.browser.cookies, f"{self.username} could not sign in"
+
+    def run(self) -> None:
+        while not self.run_.stop.is_set():
+            for page in self.pages:
+                self.run_.send(self.browser, self.username, "GET", page)
+            if self.slug:
+                self.save_a_quarter()
+
+    def save_a_quarter(self) -> None:
+        quarter = str(next(self.quarters))
+        path = f"/accounts/{self.slug}/dashboard/{quarter}/"
+        page = self.run_.send(self.browser, self.username, "GET", path)
+        if page.status != 200:
+            return
+        inputs = Inputs(page.body).values
+        form = {name: value for name, value in inputs.items() if GRID_FIELD.match(name)}
+        form["csrfmiddlewaretoken"] = inputs["csrfmiddlewaretoken"]
+        metrics = [int(m[1]) for name in form if (m := FIGURE_FIELD.match(name))]
+        values = {metric: self.run_.next_figure(metric) for metric in metrics}
+        for metric, value in values.items():
+            form[f"m{metric}-value"] = str(value)
+        seen = {metric: int(form[f"m{metric}-version"]) for metric in metrics}
+        hit = self.run_.send(self.browser, self.username, "POST", path, form)
+        with self.run_.lock:
+            self.run_.saves.append(Save(self.username, self.slug, self.side, quarter, values, seen, hit))
+
+
+class ReadinessWatch(threading.Thread):
+    """Asks /readyz twice a second, as a load balancer would."""
+
+    def __init__(self, run: Run):
+        super().__init__(name="readyz", daemon=True)
+        self.run_ = run
+        self.browser = Browser(run.stack.web_port)
+
+    def run(self) -> None:
+        while not self.run_.stop.is_set():
+            self.run_.send(self.browser, "readyz", "GET", "/readyz", into=self.run_.readyz)
+            time.sleep(0.5)
+
+
+def _ready(hit: Hit) -> bool:
+    return hit.status == 200 and _readiness(hit).get("status") == "ok"
+
+
+def _readiness(hit: Hit) -> dict:
+    try:
+        return json.loads(hit.body)
+    except ValueError:
+        return {}
+
+
+def _first_ready_after(run: Run, event: str) -> float | None:
+    return next((h.ended for h in run.readyz if h.started >= run.events[event] and _ready(h)), None)
+
+
+# --- the run ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def outage(stack):
+    run = Run(stack)
+    people = [Person(run, username, slug) for username, slug in PEOPLE]
+    for person in people:
+        person.sign_in()
+    run.began, run.began_wall = time.monotonic(), time.time()
+    threads = [*people, ReadinessWatch(run)]
+    for thread in threads:
+        thread.start()
+    try:
+        time.sleep(CALM)
+        for name, proxy, seconds in (("redis", stack.redis_proxy, REDIS_CUT),
+                                     ("postgresql", stack.postgres_proxy, POSTGRES_CUT)):
+            run.mark(f"{name} cut")
+            proxy.cut()
+            time.sleep(seconds)
+            proxy.restore()
+            run.mark(f"{name} restored")
+            deadline = time.monotonic() + RECOVERY_LIMIT
+            while time.monotonic() < deadline and _first_ready_after(run, f"{name} restored") is None:
+                time.sleep(0.2)
+            time.sleep(CALM)
+    finally:
+        run.stop.set()
+        for thread in threads:
+            thread.join(timeout=REQUEST_TIMEOUT + 5)
+    run.mark("end")
+    run.exited = stack.processes.exited()
+    _wait_for_follow_ups(run)
+    report = _report(run)
+    print("\n" + report)
+    path = Path(os.environ.get("FAULTS_REPORT", ROOT / "var" / "faults-report.md"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(report)
+    print(f"(written to {path})")
+    return run
+
+
+FOLLOW_UP_COLUMNS = ["id", "task", "key", "created_at", "started_at", "done_at", "failed_at", "attempts"]
+
+
+def _wait_for_follow_ups(run: Run) -> None:
+    """Until every follow-up recorded while Redis was cut has finished, or FOLLOW_UP_LIMIT
+    has passed since Redis returned."""
+    deadline = run.began + run.events["redis restored"] + FOLLOW_UP_LIMIT
+    while True:
+        try:
+            rows = run.stack.query(f"SELECT {', '.join(FOLLOW_UP_COLUMNS)} FROM accounts_followup ORDER BY id")
+        except psycopg2.errors.UndefinedTable:
+            return  # no outbox: the follow-up test says so
+        run.follow_ups = [dict(zip(FOLLOW_UP_COLUMNS, row, strict=True)) for row in rows]
+        during = _recorded_during_redis_cut(run)
+        if during and all(f["done_at"] or f["failed_at"] for f in during):
+            last = max((f["done_at"] or f["failed_at"]).timestamp() for f in during)
+            run.follow_ups_done = last - run.began_wall
+            return
+        if time.monotonic() > deadline:
+            return
+        time.sleep(0.5)
+
+
+# --- the figures ------------------------------------------------------------------------
+
+PHASES = [  # (name, the event it starts at; None: the run's start)
+    ("before the cuts", None),
+    (f"Redis cut ({REDIS_CUT} s)", "redis cut"),
+    ("Redis restored", "redis restored"),
+    (f"PostgreSQL cut ({POSTGRES_CUT} s)", "postgresql cut"),
+    ("PostgreSQL restored", "postgresql restored"),
+]
+
+
+def _phase(run: Run, started: float) -> str:
+    current = PHASES[0][0]
+    for name, event in PHASES[1:]:
+        if started >= run.events.get(event, float("inf")):
+            current = name
+    return current
+
+
+def _outcome(hit: Hit) -> str:
+    return str(hit.status) if hit.status else hit.error.split(":")[0]
+
+
+def _after(run: Run, event: str, moment: float | None) -> str:
+    return "never" if moment is None else f"{moment - run.events[event]:.1f} s"
+
+
+def _report(run: Run) -> str:
+    lines = [
+        f"## Fault run: Redis cut {REDIS_CUT} s, then PostgreSQL {POSTGRES_CUT} s ({time.strftime('%Y-%m-%d')})",
+        "",
+        f"tests/test_faults.py: gunicorn (2 workers), a Celery worker (concurrency 2) and beat under the production "
+        f"settings, PostgreSQL and a redis-server of its own behind TCP proxies; {len(PEOPLE)} signed-in people "
+        f"reading pages and saving whole quarters of figures, one request at a time each; /readyz asked twice a "
+        f"second.",
+        "",
+        "| Phase | Requests | Succeeded | Errors by status | Saves confirmed / sent |",
+        "|---|---:|---:|---|---:|",
+    ]
+    for name, _ in [*PHASES, ("all", None)]:
+        hits = [h for h in run.hits if name == "all" or _phase(run, h.started) == name]
+        saves = [s for s in run.saves if name == "all" or _phase(run, s.hit.started) == name]
+        errors = Counter(_outcome(h) for h in hits if not h.succeeded)
+        lines.append(
+            f"| {name} | {len(hits)} | {sum(h.succeeded for h in hits)} | "
+            f"{', '.join(f'{k}: {v}' for k, v in sorted(errors.items())) or '—'} | "
+            f"{sum(s.confirmed for s in saves)} / {len(saves)} |"
+        )
+    lines += ["", "Recovery, counted from each restore:"]
+    for name, label in (("redis", "Redis"), ("postgresql", "PostgreSQL")):
+        restored = f"{name} restored"
+        if restored not in run.events:
+            continue
+        until = run.events.get("postgresql cut") if name == "redis" else None
+        failures = [h.ended for h in run.hits if not h.succeeded
+                    and run.events[f"{name} cut"] <= h.started < (until or float("inf"))]
+        last_failure = max(failures, default=None)
+        saved = [s.hit.ended for s in run.saves if s.hit.started >= run.events[restored] and s.confirmed]
+        lines.append(
+            f"- {label}: /readyz ready again after {_after(run, restored, _first_ready_after(run, restored))}; "
+            f"last failed request {_after(run, restored, last_failure) if last_failure else 'none'}; "
+            f"first save confirmed after {_after(run, restored, min(saved, default=None))}."
+        )
+    if run.follow_ups:
+        during = _recorded_during_redis_cut(run)
+        lines.append(
+            f"- Follow-ups recorded while Redis was cut: {len(during)}, the last done "
+            f"{_after(run, 'redis restored', run.follow_ups_done)} after Redis returned; "
+            f"attempts each: {dict(Counter(f['attempts'] for f in during))}."
+        )
+        lines.append(
+            f"- All follow-ups of the run, counted {run.now() - run.events['end']:.0f} s after it ended: "
+            f"{len(run.follow_ups)} recorded, {sum(bool(f['done_at']) for f in run.follow_ups)} done, "
+            f"{sum(bool(f['failed_at']) for f in run.follow_ups)} given up, "
+            f"{sum(not (f['done_at'] or f['failed_at']) for f in run.follow_ups)} waiting or running."
+        )
+    lines.append(f"- Processes of the stack that exited during the run: {run.exited or 'none'}.")
+    return "\n".join(lines) + "\n"
+
+
+def _recorded_during_redis_cut(run: Run) -> list[dict]:
+    cut, restored = run.wall("redis cut"), run.wall("redis restored")
+    return [f for f in run.follow_ups if cut <= f["created_at"].timestamp() < restored]
+
+
+# --- what people would notice -----------------------------------------------------------
+
+
+def _stored(run: Run, save: Save) -> dict[int, tuple]:
+    """metric id -> (the firm's figure, its version, how many history rows hold that figure
+    at that version) for the save's quarter."""
+    side = save.side  # "home" or "partner": part of the column names
+    rows = run.stack.query(
+        f"SELECT metric_id, {side}_value, {side}_version FROM dashboards_metricresult "  # noqa: S608 — fixed names
+        "WHERE quarter = %s AND metric_id = ANY(%s)", (save.quarter, list(save.values)),
+    )
+    stored = {metric: (value, version) for metric, value, version in rows}
+    history = Counter(
+        metric for metric, value, version in run.stack.query(
+            f"SELECT metric_id, {side}_value, {side}_version FROM dashboards_historicalmetricresult "  # noqa: S608
+            "WHERE quarter = %s AND metric_id = ANY(%s)", (save.quarter, list(save.values)),
+        ) if value == save.values[metric] and version == save.seen[metric] + 1
+    )
+    return {metric: (*stored.get(metric, (None, 0)), history[metric]) for metric in save.values}
+
+
+def _fully_saved(save: Save, stored: dict[int, tuple]) -> bool:
+    return all(stored[m] == (save.values[m], save.seen[m] + 1, 1) for m in save.values)
+
+
+def _untouched(save: Save, stored: dict[int, tuple]) -> bool:
+    return all(version == save.seen[m] and value != save.values[m] and history == 0
+               for m, (value, version, history) in stored.items())
+
+
+def test_the_people_saved_figures_throughout(outage):
+    """Not a fault check: that the run did what the others rely on."""
+    assert outage.saves, "nobody saved anything"
+    cut, restored = outage.events["redis cut"], outage.events["redis restored"]
+    during_redis_cut = {s.who for s in outage.saves if s.confirmed and cut <= s.hit.started < restored}
+    assert during_redis_cut == {who for who, slug in PEOPLE if slug}, "every saver saved while Redis was cut"
+
+
+def test_every_save_answered_as_saved_is_in_the_database_whole(outage):
+    wrong = [
+        f"{s.who} {s.slug} {s.quarter} at {s.hit.started:.1f} s: sent {s.values}, stored {_stored(outage, s)}"
+        for s in outage.saves if s.confirmed and not _fully_saved(s, _stored(outage, s))
+    ]
+    assert not wrong, "Saves confirmed but not (all) in the database:\n" + "\n".join(wrong)
+
+
+def test_a_save_answered_with_an_error_is_all_there_or_not_at_all(outage):
+    half = []
+    for save in outage.saves:
+        if save.confirmed:
+            continue
+        stored = _stored(outage, save)
+        if not (_fully_saved(save, stored) or _untouched(save, stored)):
+            half.append(f"{save.who} {save.quarter} answered {_outcome(save.hit)}: sent {save.values}, stored {stored}")
+    assert not half, "Saves half done:\n" + "\n".join(half)
+
+
+def test_every_answer_is_a_success_or_a_clear_503_while_the_database_is_away(outage):
+    """Never a 500, never a dropped connection; a 503 only while PostgreSQL is cut or
+    recovering, and then one that says why."""
+    cut = outage.events["postgresql cut"]
+    recovered = outage.events["postgresql restored"] + RECOVERY_LIMIT
+    wrong = []
+    for hit in outage.hits:
+        if hit.succeeded:
+            continue
+        clear = hit.status == 503 and DATABASE_UNREACHABLE in hit.body
+        if not (clear and hit.ended >= cut and hit.started <= recovered):
+            wrong.append(f"{hit.who} {hit.method} {hit.path} at {hit.started:.1f} s ({_phase(outage, hit.started)}): "
+                         f"{_outcome(hit)} {hit.error} {hit.body[:300]!r}")
+    assert not wrong, f"{len(wrong)} answers neither a success nor a clear 503:\n" + "\n".join(wrong[:20])
+
+
+def test_while_redis_is_away_every_page_and_save_succeeds(outage):
+    """The cache is an optimisation and the broker a messenger: neither is needed to read a
+    page or to save, from the moment Redis goes until PostgreSQL is cut."""
+    window = (outage.events["redis cut"], outage.events["postgresql cut"])
+    failed = [f"{h.who} {h.method} {h.path} at {h.started:.1f} s: {_outcome(h)} {h.error} {h.body[:200]!r}"
+              for h in outage.hits if window[0] <= h.started < window[1] and not h.succeeded]
+    assert not failed, f"{len(failed)} failed while only Redis was away:\n" + "\n".join(failed[:20])
+
+
+def test_after_postgresql_returns_every_page_and_save_succeeds_again(outage):
+    ready = _first_ready_after(outage, "postgresql restored")
+    assert ready is not None, f"/readyz never reported ready within {RECOVERY_LIMIT} s of PostgreSQL's return"
+    failed = [f"{h.who} {h.method} {h.path} at {h.started:.1f} s: {_outcome(h)}"
+              for h in outage.hits if h.started >= ready and not h.succeeded]
+    assert not failed, "Failed after /readyz reported ready:\n" + "\n".join(failed)
+    savers = {s.who for s in outage.saves if s.hit.started >= ready and s.confirmed}
+    assert savers == {who for who, slug in PEOPLE if slug}, "everyone saved again"
+
+
+def _down(hit: Hit) -> set[str]:
+    """The parts /readyz names as down ("problems": ["broker: OperationalError", …])."""
+    return {problem.split(":")[0] for problem in _readiness(hit).get("problems", [])}
+
+
+def test_readyz_reports_each_outage_and_recovers(outage):
+    grace = 3  # for the first probe after a cut to notice it
+    during_redis = [h for h in outage.readyz
+                    if outage.events["redis cut"] + grace <= h.started and h.ended < outage.events["redis restored"]]
+    during_postgres = [h for h in outage.readyz if outage.events["postgresql cut"] + grace <= h.started
+                       and h.ended < outage.events["postgresql restored"]]
+    assert during_redis and during_postgres
+    assert {(h.status, _readiness(h).get("status")) for h in during_redis} == {(200, "degraded")}
+    assert all(_down(h) == {"broker", "cache"} for h in during_redis), [h.body for h in during_redis]
+    assert {h.status for h in during_postgres} == {503}
+    assert all("database" in _down(h) for h in during_postgres), [h.body for h in during_postgres]
+    for event in ("redis restored", "postgresql restored"):
+        ready = _first_ready_after(outage, event)
+        assert ready is not None and ready - outage.events[event] <= RECOVERY_LIMIT, f"not ready after {event}"
+
+
+def test_follow_ups_recorded_during_the_outage_ran_once_when_it_ended(outage):
+    assert outage.follow_ups, "no follow-up recorded (is there an accounts_followup outbox?)"
+    during = _recorded_during_redis_cut(outage)
+    assert during, "saves while Redis was cut recorded no follow-up"
+    unfinished = [f for f in during if not f["done_at"]]
+    assert not unfinished, f"not done {FOLLOW_UP_LIMIT} s after Redis returned: {unfinished}"
+    assert all(f["done_at"].timestamp() >= outage.wall("redis restored") for f in during)
+    assert [f for f in during if f["attempts"] != 1] == [], "each ran exactly once"
+
+
+def test_no_process_of_the_stack_died(outage):
+    assert outage.exited == {}
