@@ -576,7 +576,8 @@ def _report(run: Run) -> str:
             f"{', '.join(f'{k}: {v}' for k, v in sorted(errors.items())) or '—'} | "
             f"{sum(s.confirmed for s in saves)} / {len(saves)} |"
         )
-    lines += ["", "Recovery, counted from each restore:"]
+    lines += ["", "Timeline: " + "; ".join(f"{event} at {moment:.1f} s" for event, moment in run.events.items()) + ".",
+              "", "Recovery, counted from each restore:"]
     for name, label in (("redis", "Redis"), ("postgresql", "PostgreSQL")):
         restored = f"{name} restored"
         if restored not in run.events:
@@ -597,8 +598,8 @@ def _report(run: Run) -> str:
             f"- Follow-ups (accounts.FollowUp, seeding's included): {len(run.follow_ups)} recorded, "
             f"{len(_caught_by_redis_cut(run))} of them caught by the Redis cut (recorded during it, or recorded "
             f"before it and not started); attempts each {dict(Counter(f['attempts'] for f in run.follow_ups))}; "
-            + (f"all done {_after(run, 'postgresql restored', run.follow_ups_done)} after PostgreSQL returned."
-               if not waiting else f"{len(waiting)} still not done {FOLLOW_UP_LIMIT} s after PostgreSQL returned.")
+            + (f"the last done {run.follow_ups_done:.1f} s into the run." if not waiting
+               else f"{len(waiting)} still not done {FOLLOW_UP_LIMIT} s after PostgreSQL returned.")
         )
     lines.append(f"- Processes of the stack that exited during the run: {run.exited or 'none'}.")
     return "\n".join(lines) + "\n"
