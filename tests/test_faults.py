@@ -112,23 +112,51 @@ def _wait_for(condition, timeout: float, what: str, log: Path | None = None):
 
 class Processes:
     """The stack's processes, each leading a process group of its own: stopping the group
-    stops what it started too (gunicorn's workers, Celery's pool), even on a failure."""
+    stops what it started too (gunicorn's workers, Celery's pool), even on a failure.
+
+    Every exit before the stop is noted. Those started with ``restart`` are started again
+    at once, as docker-compose's ``restart: unless-stopped`` does for the worker and beat
+    (the whole group is killed first, as the container would be)."""
 
     def __init__(self, folder: Path):
         self.folder = folder
         self.running: dict[str, subprocess.Popen] = {}
+        self.exits: list[str] = []
+        self._restart: dict[str, tuple[list[str], dict | None]] = {}
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        threading.Thread(target=self._watch, name="processes", daemon=True).start()
 
-    def start(self, name: str, argv: list[str], env: dict | None = None) -> Path:
-        log = self.folder / f"{name}.log"
-        with log.open("w") as out:
+    def start(self, name: str, argv: list[str], env: dict | None = None, *, restart: bool = False) -> Path:
+        with self._lock:
+            self._spawn(name, argv, env, "w")
+            if restart:
+                self._restart[name] = (argv, env)
+        return self.folder / f"{name}.log"
+
+    def _spawn(self, name: str, argv: list[str], env: dict | None, mode: str) -> None:
+        with (self.folder / f"{name}.log").open(mode) as out:
             self.running[name] = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
                                                   start_new_session=True)
-        return log
 
-    def exited(self) -> dict[str, int]:
-        return {name: p.returncode for name, p in self.running.items() if p.poll() is not None}
+    def _watch(self) -> None:
+        noted: set[int] = set()
+        while not self._stopping.wait(0.5):
+            with self._lock:
+                if self._stopping.is_set():
+                    return
+                for name, process in list(self.running.items()):
+                    if process.poll() is None or process.pid in noted:
+                        continue
+                    noted.add(process.pid)
+                    self.exits.append(f"{name} (exit code {process.returncode})")
+                    if name in self._restart:
+                        _signal_group(process, signal.SIGKILL)
+                        self._spawn(name, *self._restart[name], "a")
 
     def stop_all(self) -> None:
+        with self._lock:
+            self._stopping.set()
         for process in self.running.values():
             _signal_group(process, signal.SIGTERM)
         deadline = time.monotonic() + 15
@@ -226,11 +254,11 @@ def stack(tmp_path_factory):
             ], env),
             "worker": processes.start("worker", [
                 sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel=INFO", "--concurrency=2",
-            ], env),
+            ], env, restart=True),
             "beat": processes.start("beat", [
                 sys.executable, "-m", "celery", "-A", "config", "beat", "--loglevel=INFO", "--pidfile=",
                 "--schedule", str(folder / "beat-schedule"),
-            ], env),
+            ], env, restart=True),
         }
         _wait_for(lambda: _answers(web_port, b"GET /healthz HTTP/1.0\r\n\r\n", b"200 OK"), START_LIMIT,
                   "gunicorn", logs["gunicorn"])
@@ -358,7 +386,7 @@ class Run:
         self.figures = itertools.count(1)
         self.lock = threading.Lock()
         self.stop = threading.Event()
-        self.exited: dict[str, int] = {}
+        self.exits: list[str] = []  # processes of the stack that exited during the run
         self.follow_ups: list[dict] = []
         self.follow_ups_done: float | None = None  # when the last follow-up was done
 
@@ -495,7 +523,7 @@ def outage(stack):
         for thread in threads:
             thread.join(timeout=REQUEST_TIMEOUT + 5)
     run.mark("end")
-    run.exited = stack.processes.exited()
+    run.exits = list(stack.processes.exits)
     _wait_for_follow_ups(run)
     report = _report(run)
     print("\n" + report)
@@ -601,7 +629,8 @@ def _report(run: Run) -> str:
             + (f"the last done {run.follow_ups_done:.1f} s into the run." if not waiting
                else f"{len(waiting)} still not done {FOLLOW_UP_LIMIT} s after PostgreSQL returned.")
         )
-    lines.append(f"- Processes of the stack that exited during the run: {run.exited or 'none'}.")
+    lines.append(f"- Processes of the stack that exited during the run (the worker and beat are restarted, as "
+                 f"docker-compose does): {', '.join(run.exits) or 'none'}.")
     return "\n".join(lines) + "\n"
 
 
@@ -743,5 +772,7 @@ def test_every_follow_up_ran_exactly_once_soon_after_the_outage(outage):
     assert [f for f in outage.follow_ups if f["attempts"] != 1] == [], "each ran exactly once"
 
 
-def test_no_process_of_the_stack_died(outage):
-    assert outage.exited == {}
+def test_the_web_server_and_redis_kept_running(outage):
+    """The worker and beat are restarted when they exit, as in production (the figures
+    say how often); the web server must never go."""
+    assert [exit for exit in outage.exits if exit.startswith(("gunicorn", "redis"))] == []
