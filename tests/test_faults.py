@@ -181,6 +181,7 @@ class Stack:
     postgres_proxy: TcpProxy
     web_port: int
     logs: dict[str, Path] = field(default_factory=dict)
+    setup: str = ""  # how long it took to build, for the figures
 
     def query(self, sql: str, params: tuple = ()) -> list[tuple]:
         with psycopg2.connect(**self.database) as connection, connection.cursor() as cursor:
@@ -228,6 +229,7 @@ def _environment(folder: Path, database: dict, database_port: int, redis_port: i
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     folder = tmp_path_factory.mktemp("faults")
+    began = time.monotonic()
     processes = Processes(folder)
     proxies: list[TcpProxy] = []
     try:
@@ -243,8 +245,10 @@ def stack(tmp_path_factory):
         env = _environment(folder, database, postgres_proxy.port, redis_proxy.port)
 
         for command in (["migrate", "--noinput", "-v", "0"], ["seed_demo"]):
-            subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True,
-                           capture_output=True, timeout=180)
+            done = subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, capture_output=True,
+                                  text=True, timeout=180)
+            assert done.returncode == 0, f"manage.py {command[0]} failed:\n{done.stdout}{done.stderr}"
+        seeded = time.monotonic()
 
         web_port = _free_port()
         logs = {
@@ -257,13 +261,14 @@ def stack(tmp_path_factory):
             ], env, restart=True),
             "beat": processes.start("beat", [
                 sys.executable, "-m", "celery", "-A", "config", "beat", "--loglevel=INFO", "--pidfile=",
-                "--schedule", str(folder / "beat-schedule"),
             ], env, restart=True),
         }
         _wait_for(lambda: _answers(web_port, b"GET /healthz HTTP/1.0\r\n\r\n", b"200 OK"), START_LIMIT,
                   "gunicorn", logs["gunicorn"])
         _wait_for(lambda: " ready." in logs["worker"].read_text(), START_LIMIT, "the Celery worker", logs["worker"])
-        yield Stack(folder, processes, database, redis_proxy, postgres_proxy, web_port, logs)
+        setup = (f"the stack was ready in {time.monotonic() - began:.0f} s, {seeded - began:.0f} s of them to create, "
+                 f"migrate and seed ({database['dbname']})")
+        yield Stack(folder, processes, database, redis_proxy, postgres_proxy, web_port, logs, setup)
     finally:
         processes.stop_all()
         for proxy in proxies:
@@ -590,7 +595,7 @@ def _report(run: Run) -> str:
         f"tests/test_faults.py: gunicorn (2 workers), a Celery worker (concurrency 2) and beat under the production "
         f"settings, PostgreSQL and a redis-server of its own behind TCP proxies; {len(PEOPLE)} signed-in people "
         f"reading pages and saving whole quarters of figures, one request at a time each; /readyz asked twice a "
-        f"second.",
+        f"second; {run.stack.setup}. Logs: {run.stack.folder}.",
         "",
         "| Phase | Requests | Succeeded | Errors by status | Saves confirmed / sent |",
         "|---|---:|---:|---|---:|",
