@@ -54,6 +54,7 @@ from accounts.quarters import Quarter
 from config.error_pages import DATABASE_UNREACHABLE
 
 from .tcp_proxy import TcpProxy
+from .worker_helpers import wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -98,16 +99,6 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def _wait_for(condition, timeout: float, what: str, log: Path | None = None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    tail = f"\n--- {log.name} ---\n{log.read_text()[-3000:]}" if log and log.exists() else ""
-    raise AssertionError(f"Timed out after {timeout} s waiting for {what}.{tail}")
 
 
 # --- the stack --------------------------------------------------------------------------
@@ -243,7 +234,7 @@ def stack(tmp_path_factory):
         redis_log = processes.start("redis", [
             "redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
         ])
-        _wait_for(lambda: _answers(redis_port, b"PING\r\n", b"+PONG"), START_LIMIT, "redis-server", redis_log)
+        wait_for(lambda: _answers(redis_port, b"PING\r\n", b"+PONG"), START_LIMIT, "redis-server", redis_log)
         database = _fresh_database(DATABASE_URL)
         redis_proxy = TcpProxy("127.0.0.1", redis_port).start()
         postgres_proxy = TcpProxy(database["host"], database["port"]).start()
@@ -269,9 +260,9 @@ def stack(tmp_path_factory):
                 sys.executable, "-m", "celery", "-A", "config", "beat", "--loglevel=INFO", "--pidfile=",
             ], env, restart=True),
         }
-        _wait_for(lambda: _answers(web_port, b"GET /healthz HTTP/1.0\r\n\r\n", b"200 OK"), START_LIMIT,
+        wait_for(lambda: _answers(web_port, b"GET /healthz HTTP/1.0\r\n\r\n", b"200 OK"), START_LIMIT,
                   "gunicorn", logs["gunicorn"])
-        _wait_for(lambda: " ready." in logs["worker"].read_text(), START_LIMIT, "the Celery worker", logs["worker"])
+        wait_for(lambda: " ready." in logs["worker"].read_text(), START_LIMIT, "the Celery worker", logs["worker"])
         setup = (f"the stack was ready in {time.monotonic() - began:.0f} s, {seeded - began:.0f} s of them to create, "
                  f"migrate and seed ({database['dbname']})")
         yield Stack(folder, processes, database, redis_proxy, postgres_proxy, web_port, setup)
