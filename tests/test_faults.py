@@ -38,6 +38,7 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
@@ -391,6 +392,7 @@ class Outage:
         self.lock = threading.Lock()
         self.stop = threading.Event()
         self.exits: list[str] = []  # processes of the stack that exited during the run
+        self.crashes: list[str] = []  # tracebacks of people's threads
         self.follow_ups: list[dict] = []
         # When the last of them was done, in seconds since the run began; None: not all were.
         self.caught_done: float | None = None  # those the Redis cut held up, before PostgreSQL is cut
@@ -430,7 +432,7 @@ class Outage:
 class Person(threading.Thread):
     def __init__(self, outage: Outage, username: str, slug: str | None):
         super().__init__(name=f"person-{username}", daemon=True)
-        self.run_, self.username, self.slug = outage, username, slug
+        self.outage, self.username, self.slug = outage, username, slug
         self.side = "home" if username in HOME_SIDE else "partner"
         self.browser = Browser(outage.stack.web_port)
         self.quarters = (FIRST_SAVED_QUARTER - n for n in itertools.count())
@@ -446,11 +448,15 @@ class Person(threading.Thread):
         assert answer.status == 302 and "sessionid" in self.browser.cookies, f"{self.username} could not sign in"
 
     def run(self) -> None:
-        while not self.outage.stop.is_set():
-            for page in self.pages:
-                self.outage.send(self.browser, self.username, "GET", page)
-            if self.slug:
-                self.save_a_quarter()
+        try:
+            while not self.outage.stop.is_set():
+                for page in self.pages:
+                    self.outage.send(self.browser, self.username, "GET", page)
+                if self.slug:
+                    self.save_a_quarter()
+        except Exception:  # a fault of the test itself: the fixture reports it
+            self.outage.crashes.append(traceback.format_exc())
+            raise
 
     def save_a_quarter(self) -> None:
         quarter = str(next(self.quarters))
@@ -527,6 +533,7 @@ def outage(stack):
         for thread in threads:
             thread.join(timeout=REQUEST_TIMEOUT + 5)
     outage.mark("end")
+    assert not outage.crashes, "The test's own people failed:\n" + "\n".join(outage.crashes)
     outage.exits = list(stack.processes.exits)
     outage.all_done = _wait_for_follow_ups(outage, lambda outage: outage.follow_ups, "postgresql restored")
     report = _report(outage)
