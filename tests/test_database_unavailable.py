@@ -9,7 +9,6 @@ connection fails with the error the driver really raises when the server is away
 
 from __future__ import annotations
 
-import socket
 import sqlite3
 from unittest import mock
 
@@ -21,16 +20,15 @@ from django.urls import path
 
 from config.urls import urlpatterns as site_urlpatterns
 
+from .conftest import closed_port
+
 MESSAGE = "Tandem cannot reach its database; try again in a minute."
 
 
 def _raise_connection_refused():
     with connection.wrap_database_errors:
         if connection.vendor == "postgresql":
-            with socket.socket() as probe:  # a port nothing listens on
-                probe.bind(("127.0.0.1", 0))
-                port = probe.getsockname()[1]
-            psycopg2.connect(host="127.0.0.1", port=port, user="tandem", connect_timeout=2)
+            psycopg2.connect(host="127.0.0.1", port=closed_port(), user="tandem", connect_timeout=2)
         else:
             sqlite3.connect("/nonexistent-folder/tandem.sqlite3")
     raise AssertionError("the connection should have failed")

@@ -31,9 +31,7 @@ import itertools
 import json
 import os
 import re
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -54,6 +52,8 @@ from accounts.demo import DEMO_PASSWORD
 from accounts.quarters import Quarter
 from config.error_pages import DATABASE_UNREACHABLE
 
+from .conftest import closed_port
+from .processes import Processes, answers, needs_redis_server, redis_server_started
 from .tcp_proxy import TcpProxy
 from .worker_helpers import wait_for
 
@@ -65,6 +65,7 @@ ON_POSTGRESQL = urlparse(DATABASE_URL).scheme in ("postgres", "postgresql")
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not ON_POSTGRESQL, reason="fault tests need DATABASE_URL on PostgreSQL (the CI's second leg)"),
+    needs_redis_server,
 ]
 
 # The timeline, in seconds.
@@ -96,81 +97,56 @@ HOME_SIDE = {"ada", "ben", "paula"}
 FIRST_SAVED_QUARTER = Quarter.current() - 9
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 # --- the stack --------------------------------------------------------------------------
 
 
-class Processes:
-    """The stack's processes, each leading a process group of its own: stopping the group
-    stops what it started too (gunicorn's workers, Celery's pool), even on a failure.
+class Watch:
+    """Notes every exit of the stack's processes, and starts the worker and beat again
+    when they exit, as docker-compose's ``restart: unless-stopped`` does (the rest of the
+    process group is killed first, as the container's would be)."""
 
-    Every exit before the stop is noted. Those started with ``restart`` are started again
-    at once, as docker-compose's ``restart: unless-stopped`` does for the worker and beat
-    (the whole group is killed first, as the container would be)."""
-
-    def __init__(self, folder: Path):
-        self.folder = folder
-        self.running: dict[str, subprocess.Popen] = {}
+    def __init__(self, processes: Processes):
+        self.processes = processes
         self.exits: list[str] = []
-        self._restart: dict[str, tuple[list[str], dict | None]] = {}
+        # name -> (the process, its log, (command, env) to start it again, or None)
+        self._watched: dict[str, tuple[subprocess.Popen, Path, tuple | None]] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        threading.Thread(target=self._watch, name="processes", daemon=True).start()
+        threading.Thread(target=self._watch, name="watch", daemon=True).start()
 
-    def start(self, name: str, argv: list[str], env: dict | None = None, *, restart: bool = False) -> Path:
+    def start(self, name: str, command: list[str], env: dict, *, restart: bool = False) -> Path:
+        log = self.processes.directory / f"{name}.log"
+        self.add(name, self.processes.start(command, env, log), log, (command, env) if restart else None)
+        return log
+
+    def add(self, name: str, process: subprocess.Popen, log: Path, restart: tuple | None = None) -> None:
         with self._lock:
-            self._spawn(name, argv, env, "w")
-            if restart:
-                self._restart[name] = (argv, env)
-        return self.folder / f"{name}.log"
+            self._watched[name] = (process, log, restart)
 
-    def _spawn(self, name: str, argv: list[str], env: dict | None, mode: str) -> None:
-        with (self.folder / f"{name}.log").open(mode) as out:
-            self.running[name] = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                                  start_new_session=True)
+    def stop(self) -> None:
+        with self._lock:
+            self._stopping.set()
 
     def _watch(self) -> None:
-        noted: set[int] = set()
         while not self._stopping.wait(0.5):
             with self._lock:
                 if self._stopping.is_set():
                     return
-                for name, process in list(self.running.items()):
-                    if process.poll() is None or process.pid in noted:
+                for name, (process, log, restart) in list(self._watched.items()):
+                    if process.poll() is None:
                         continue
-                    noted.add(process.pid)
                     self.exits.append(f"{name} (exit code {process.returncode})")
-                    if name in self._restart:
-                        _signal_group(process, signal.SIGKILL)
-                        self._spawn(name, *self._restart[name], "a")
-
-    def stop_all(self) -> None:
-        with self._lock:
-            self._stopping.set()
-        for process in self.running.values():
-            _signal_group(process, signal.SIGTERM)
-        deadline = time.monotonic() + 15
-        for process in self.running.values():
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            _signal_group(process, signal.SIGKILL)  # whatever of the group is left
-            process.wait()
-
-
-def _signal_group(process: subprocess.Popen, signum: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signum)
+                    del self._watched[name]
+                    if restart:
+                        with contextlib.suppress(ProcessLookupError):
+                            os.killpg(process.pid, signal.SIGKILL)
+                        self._watched[name] = (self.processes.start(*restart, log), log, restart)
 
 
 @dataclass
 class Stack:
     folder: Path
-    processes: Processes
+    watch: Watch
     database: dict  # psycopg2.connect() keywords, straight to the server (not through the proxy)
     redis_proxy: TcpProxy
     postgres_proxy: TcpProxy
@@ -199,13 +175,13 @@ def _fresh_database(url: str) -> dict:
     return {"dbname": name, **server}
 
 
-def _environment(folder: Path, database: dict, database_port: int, redis_port: int) -> dict:
+def _environment(processes: Processes, database: dict, database_port: int, redis_port: int) -> dict:
     credentials = database["user"] or ""
     if database["password"]:
         credentials += f":{database['password']}"
     database_url = f"postgres://{credentials}@127.0.0.1:{database_port}/{database['dbname']}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_", "BENCH_"))}
-    env.update({
+    folder = processes.directory
+    return processes.env(**{
         "DJANGO_SETTINGS_MODULE": "config.settings.bench",
         "BENCH_DATABASE_URL": database_url,
         "DATABASE_URL": database_url,
@@ -217,69 +193,47 @@ def _environment(folder: Path, database: dict, database_port: int, redis_port: i
         # A save's recompute follows it within seconds rather than the default 15.
         "TANDEM_RECOMPUTE_DELAY_SECONDS": "2",
     })
-    return env
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    if not shutil.which("redis-server"):
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("CI must have redis-server installed for the fault tests")
-        pytest.skip("the fault tests start a redis-server of their own, and none is installed")
     folder = tmp_path_factory.mktemp("faults")
     began = time.monotonic()
     processes = Processes(folder)
+    watch = Watch(processes)
     proxies: list[TcpProxy] = []
     try:
-        redis_port = _free_port()
-        redis_log = processes.start("redis", [
-            "redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-        ])
-        wait_for(lambda: _answers(redis_port, b"PING\r\n", b"+PONG"), START_LIMIT, "redis-server", redis_log)
+        redis = redis_server_started(processes)
+        watch.add("redis", redis.process, redis.log)
         database = _fresh_database(DATABASE_URL)
-        redis_proxy = TcpProxy("127.0.0.1", redis_port).start()
+        redis_proxy = TcpProxy("127.0.0.1", redis.port).start()
         postgres_proxy = TcpProxy(database["host"], database["port"]).start()
         proxies += [redis_proxy, postgres_proxy]
-        env = _environment(folder, database, postgres_proxy.port, redis_proxy.port)
-
-        for command in (["migrate", "--noinput", "-v", "0"], ["seed_demo"]):
-            done = subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, capture_output=True,
-                                  text=True, timeout=180)
-            assert done.returncode == 0, f"manage.py {command[0]} failed:\n{done.stdout}{done.stderr}"
+        env = _environment(processes, database, postgres_proxy.port, redis_proxy.port)
+        processes.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], env, timeout=180)
+        processes.run([sys.executable, "manage.py", "seed_demo"], env, timeout=180)
         seeded = time.monotonic()
 
-        web_port = _free_port()
-        logs = {
-            "gunicorn": processes.start("gunicorn", [
-                str(BIN / "gunicorn"), "config.wsgi:application", "-c", "python:config.gunicorn",
-                "--bind", f"127.0.0.1:{web_port}", "--workers", "2",
-            ], env),
-            "worker": processes.start("worker", [
-                sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel=INFO", "--concurrency=2",
-            ], env, restart=True),
-            "beat": processes.start("beat", [
-                sys.executable, "-m", "celery", "-A", "config", "beat", "--loglevel=INFO", "--pidfile=",
-            ], env, restart=True),
-        }
-        wait_for(lambda: _answers(web_port, b"GET /healthz HTTP/1.0\r\n\r\n", b"200 OK"), START_LIMIT,
-                  "gunicorn", logs["gunicorn"])
-        wait_for(lambda: " ready." in logs["worker"].read_text(), START_LIMIT, "the Celery worker", logs["worker"])
+        web_port = closed_port()
+        gunicorn = watch.start("gunicorn", [
+            str(BIN / "gunicorn"), "config.wsgi:application", "-c", "python:config.gunicorn",
+            "--bind", f"127.0.0.1:{web_port}", "--workers", "2",
+        ], env)
+        worker = watch.start("worker", [
+            sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel=INFO", "--concurrency=2",
+        ], env, restart=True)
+        watch.start("beat", [sys.executable, "-m", "celery", "-A", "config", "beat", "--loglevel=INFO", "--pidfile="],
+                    env, restart=True)
+        wait_for(lambda: answers(web_port), START_LIMIT, "gunicorn", gunicorn)
+        wait_for(lambda: " ready." in worker.read_text(), START_LIMIT, "the Celery worker", worker)
         setup = (f"the stack was ready in {time.monotonic() - began:.0f} s, {seeded - began:.0f} s of them to create, "
                  f"migrate and seed ({database['dbname']})")
-        yield Stack(folder, processes, database, redis_proxy, postgres_proxy, web_port, setup)
+        yield Stack(folder, watch, database, redis_proxy, postgres_proxy, web_port, setup)
     finally:
-        processes.stop_all()
+        watch.stop()
+        processes.kill_all()
         for proxy in proxies:
             proxy.stop()
-
-
-def _answers(port: int, request: bytes, expected: bytes) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
-            sock.sendall(request)
-            return sock.recv(200).find(expected) >= 0
-    except OSError:
-        return False
 
 
 # --- people -----------------------------------------------------------------------------
@@ -534,7 +488,7 @@ def outage(stack):
             thread.join(timeout=REQUEST_TIMEOUT + 5)
     outage.mark("end")
     assert not outage.crashes, "The test's own people failed:\n" + "\n".join(outage.crashes)
-    outage.exits = list(stack.processes.exits)
+    outage.exits = list(stack.watch.exits)
     outage.all_done = _wait_for_follow_ups(outage, lambda outage: outage.follow_ups, "postgresql restored")
     report = _report(outage)
     print("\n" + report)
