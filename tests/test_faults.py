@@ -49,7 +49,7 @@ import psycopg2
 import pytest
 
 from accounts.demo import DEMO_PASSWORD
-from accounts.quarters import Quarter
+from accounts.quarters import FIRST_SUPPORTED, Quarter, quarter_range
 from config.error_pages import DATABASE_UNREACHABLE
 
 from .conftest import closed_port
@@ -93,8 +93,11 @@ PAGES = ["/", "/accounts/{slug}/dashboard/", "/accounts/{slug}/plan/", "/api/v1/
          "/api/v1/accounts/{slug}/results/", "/api/v1/accounts/{slug}/actions/"]
 PORTFOLIO_PAGES = ["/portfolio/", "/api/v1/portfolio/"]  # for the home firm's people
 HOME_SIDE = {"ada", "ben", "paula"}
-# Saves go to quarters before the demo's eight, so each is a cell nobody else writes.
-FIRST_SAVED_QUARTER = Quarter.current() - 9
+# Each save is a quarter of its own, from the current one back to the first the product
+# supports (about a hundred), so that every figure sent stays the one stored; a person
+# saves at most every SAVE_INTERVAL seconds, so as not to run out in the longest run.
+SAVED_QUARTERS = quarter_range(FIRST_SUPPORTED, Quarter.current())[::-1]
+SAVE_INTERVAL = 2
 
 
 # --- the stack --------------------------------------------------------------------------
@@ -389,7 +392,8 @@ class Person(threading.Thread):
         self.outage, self.username, self.slug = outage, username, slug
         self.side = "home" if username in HOME_SIDE else "partner"
         self.browser = Browser(outage.stack.web_port)
-        self.quarters = (FIRST_SAVED_QUARTER - n for n in itertools.count())
+        self.quarters = iter(SAVED_QUARTERS)  # running out fails the run, loudly
+        self.last_save = -SAVE_INTERVAL
         pages = PAGES + (PORTFOLIO_PAGES if self.side == "home" else [])
         self.pages = [page.format(slug=slug or "northwind-retail") for page in pages]
 
@@ -406,7 +410,8 @@ class Person(threading.Thread):
             while not self.outage.stop.is_set():
                 for page in self.pages:
                     self.outage.send(self.browser, self.username, "GET", page)
-                if self.slug:
+                if self.slug and self.outage.now() - self.last_save >= SAVE_INTERVAL:
+                    self.last_save = self.outage.now()
                     self.save_a_quarter()
         except Exception:  # a fault of the test itself: the fixture reports it
             self.outage.crashes.append(traceback.format_exc())
