@@ -37,3 +37,6 @@ if getattr(settings, "TANDEM_BENCH", False):
 
     # The benchmark's floor page exists only under config.settings.bench.
     urlpatterns.append(path("bench/floor/", bench.floor, name="bench_floor"))
+
+# A database that cannot be reached answers 503, any other failure the 500 page.
+handler500 = "config.error_pages.server_error"
