@@ -34,6 +34,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable
 from email.utils import make_msgid
 from typing import TypeVar
@@ -42,7 +43,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.utils import DNS_NAME
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.text import Truncator
@@ -268,10 +269,34 @@ def outgoing_email_send(email: OutgoingEmail, mail_server: MailServer) -> bool:
         raise
     # The window: the server has accepted the message; until this commits, nothing says so.
     now = timezone.now()
-    with transaction.atomic():
-        OutgoingEmail.objects.filter(pk=email.pk).update(status=OutgoingEmail.Status.SENT, sent_at=now, last_error="")
-        Notification.objects.filter(pk=email.notification_id).update(emailed_at=now)
+
+    def record():
+        with transaction.atomic():
+            OutgoingEmail.objects.filter(pk=email.pk).update(status=OutgoingEmail.Status.SENT, sent_at=now,
+                                                             last_error="")
+            Notification.objects.filter(pk=email.notification_id).update(emailed_at=now)
+
+    record_sent(record)
     return True
+
+
+# A database busy for a moment (SQLite's lock, a PostgreSQL failover) must not leave a
+# message the server accepted unrecorded, to be sent again once its lease is over.
+RECORD_ATTEMPTS = 10
+
+
+def record_sent(record: Callable[[], object]) -> None:
+    """Run ``record`` (what says an e-mail went out), trying again for a few seconds
+    while the database is busy or briefly away; the window of a duplicate stays open only
+    for as long as the database stays unreachable."""
+    for attempt in range(RECORD_ATTEMPTS):
+        try:
+            record()
+            return
+        except OperationalError:
+            if attempt == RECORD_ATTEMPTS - 1:
+                raise
+            time.sleep(0.1 * 2 ** min(attempt, 4))
 
 
 def notification_mark_read(*, notification: Notification) -> None:

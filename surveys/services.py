@@ -115,7 +115,7 @@ from accounts.background import enqueue_debounced
 from accounts.models import PartnerAccount, Side, User
 from accounts.quarters import Quarter
 from accounts.signals import account_figures_changed
-from notifications.services import MailServer, OneByOne, email_lease_over, mail_subject
+from notifications.services import MailServer, OneByOne, email_lease_over, mail_subject, record_sent
 from plans.models import RosterEntry
 
 from . import selectors
@@ -504,7 +504,8 @@ def _survey_mail_send(invitation: Invitation, mail: _Mail, mail_server: MailServ
         Invitation.objects.filter(pk=invitation.pk, **{mail.token_hash: hashed}).update(**{mail.started: None})
         raise
     # The window: the server has accepted the message; until this commits, nothing says so.
-    Invitation.objects.filter(pk=invitation.pk).update(**{mail.sent: timezone.now(), mail.started: None})
+    sent_at = timezone.now()
+    record_sent(lambda: Invitation.objects.filter(pk=invitation.pk).update(**{mail.sent: sent_at, mail.started: None}))
     return True
 
 

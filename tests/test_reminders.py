@@ -335,3 +335,25 @@ def test_two_concurrent_runs_send_each_reminder_once(cast):
     assert ReminderClaim.objects.count() == Notification.objects.count() == 3
     recipients = [message.to[0] for message in mail.outbox]
     assert len(recipients) == len(set(recipients)) == 3
+
+
+def test_a_sent_email_is_recorded_although_the_database_was_busy_for_a_moment(monkeypatch):
+    # Left unrecorded, an e-mail the server accepted would go out again after its lease.
+    from django.db import OperationalError
+
+    from notifications import services as notification_services
+
+    monkeypatch.setattr(notification_services.time, "sleep", lambda seconds: None)
+    answers = iter([OperationalError("database is locked"), OperationalError("database is locked"), "recorded"])
+    recorded = []
+
+    def record():
+        answer = next(answers)
+        if isinstance(answer, Exception):
+            raise answer
+        recorded.append(answer)
+
+    notification_services.record_sent(record)
+    assert recorded == ["recorded"]
+    with pytest.raises(OperationalError):  # a database that stays away is not hidden
+        notification_services.record_sent(lambda: (_ for _ in ()).throw(OperationalError("gone")))
