@@ -246,7 +246,8 @@ def test_an_actions_owner_updates_its_status_and_note_only(cast, plan):
     owned = action(cast.account, "Send samples", owner)
     script = token_client(cast["contributor"])
     response = script.patch(api("action-detail", cast.account, owned.pk),
-                            {"status": "done", "note": "Sent", "title": "Renamed"}, format="json")
+                            {"status": "done", "note": "Sent", "title": "Renamed", "version": owned.version},
+                            format="json")
     assert response.status_code == 200
     owned.refresh_from_db()
     assert (owned.status, owned.note, owned.title) == ("done", "Sent", "Send samples")
@@ -273,7 +274,7 @@ def test_the_five_priority_limit_holds_through_the_api(cast, plan):
     for n in range(5):
         topic(cast.account, f"Priority {n}", status="active")
     response = token_client(cast["manager"]).patch(api("topic-detail", cast.account, plan.topic.pk),
-                                                   {"status": "active"}, format="json")
+                                                   {"status": "active", "version": plan.topic.version}, format="json")
     assert response.status_code == 400 and "five active priorities" in response.json()["status"][0]
 
 

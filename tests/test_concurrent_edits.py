@@ -1,0 +1,216 @@
+"""No edit is lost silently. Two people open the same edit form and both save: the second
+is told who saved it when, sees their version beside what they typed (which stays in the
+form), and can save again over it knowingly. The API answers a stale version with 409
+and both versions. A first save that meets someone else's first save never fails with a
+500; ten saves at the same moment on PostgreSQL give one "saved" and nine conflicts."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from plans.models import PlanSettings, RosterEntry, Topic
+from plans.services import roster_entry_remove
+
+from .api_helpers import api, token_client
+from .concurrency import run_at_once
+from .factories import UserFactory
+from .form_sweep import filled_in
+from .plans_helpers import action, meeting, person, topic
+from .scorecards_helpers import text_of as markup_free
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="a real race needs a database that lets writers wait for each other (run with DATABASE_URL=postgres://…)",
+)
+
+
+def text_of(response) -> str:
+    return html.unescape(markup_free(response))
+
+
+def signed_in(user) -> Client:
+    browser = Client()
+    browser.force_login(user)
+    return browser
+
+
+def opened(browser: Client, url: str, form: str = "form") -> dict:
+    """What the browser will send for the form as the page showed it, hidden version included."""
+    response = browser.get(url)
+    assert response.status_code == 200
+    return filled_in(response.context[form])
+
+
+@dataclass(frozen=True)
+class Kind:
+    """An edit form of something people share: the record, where its form is sent (and
+    shown, when another page shows it), which text box to type in, and where that field
+    is stored."""
+
+    name: str
+    make: Callable[[object], object]  # given the cast, the record both people edit
+    url: Callable[[object], str]  # given the record
+    field: str
+    form: str = "form"  # the form's name in the page's context
+    page: Callable[[object], str] | None = None  # the page showing the form, when not ``url``
+    read: Callable[[object], object] = lambda record: type(record).objects.get(pk=record.pk)
+
+    def stored(self, record) -> str:
+        return getattr(self.read(record), self.field)
+
+
+def _plan_url(name):
+    return lambda record: reverse(f"plans:{name}", args=["helix", record.pk])
+
+
+def _topic(cast):
+    return topic(cast.account, "Joint forecasting", owners=[person(cast.account, "Maja")])
+
+
+def _action(cast):
+    return action(cast.account, "Share the forecast", person(cast.account, "Maja"))
+
+
+KINDS = [
+    Kind("topic", _topic, _plan_url("topic_edit"), "description"),
+    Kind("action", _action, _plan_url("action_edit"), "note"),
+    Kind("action-progress", _action, _plan_url("action_progress"), "note"),
+    Kind("meeting", lambda c: meeting(c.account), _plan_url("meeting_edit"), "location"),
+    Kind("minutes", lambda c: meeting(c.account), _plan_url("minutes"), "minutes", form="minutes_form",
+         page=_plan_url("meeting")),
+    Kind("roster-entry", lambda c: person(c.account, "Maja"), _plan_url("roster_edit"), "title"),
+    # Nobody has saved the settings yet: both people open the defaults.
+    Kind("plan-settings", lambda c: c.account, lambda a: reverse("plans:settings", args=[a.slug]), "hard_questions",
+         read=lambda a: PlanSettings.objects.get(account=a)),
+]
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.name)
+def test_the_second_of_two_saves_sees_both_versions_keeps_its_text_and_can_save_over_them(cast, kind):
+    record = kind.make(cast)
+    url, page = kind.url(record), (kind.page or kind.url)(record)
+    they, you = signed_in(cast["manager"]), signed_in(cast["admin"])
+    their_form, your_form = opened(they, page, kind.form), opened(you, page, kind.form)
+
+    assert they.post(url, {**their_form, kind.field: "Their careful words"}).status_code == 302
+    response = you.post(url, {**your_form, kind.field: "Your careful words"})
+
+    assert response.status_code == 409
+    page = text_of(response)
+    assert f"{cast['manager'].display_name} saved" in page and "after you opened it" in page
+    assert "Their careful words" in page and "Your careful words" in page
+    assert kind.stored(record) == "Their careful words"  # nothing of theirs was lost
+    # The form kept what was typed and now names their version: saving again replaces it.
+    again = filled_in(response.context[kind.form])
+    assert again[kind.field] == "Your careful words"
+    assert you.post(url, again).status_code == 302
+    assert kind.stored(record) == "Your careful words"
+
+
+def test_a_form_without_its_version_is_refused_with_a_message_not_saved_blindly(cast):
+    subject = topic(cast.account, "Joint forecasting")
+    url = reverse("plans:topic_edit", args=["helix", subject.pk])
+    browser = signed_in(cast["manager"])
+    data = opened(browser, url)
+    del data["version"]
+    response = browser.post(url, {**data, "description": "Blind"})
+    assert response.status_code == 200 and "This page is out of date" in text_of(response)
+    assert Topic.objects.get(pk=subject.pk).description == ""
+
+
+def test_saving_a_roster_entry_someone_removed_says_who_removed_it_and_keeps_what_was_typed(cast):
+    entry = person(cast.account, "Maja")
+    url = reverse("plans:roster_edit", args=["helix", entry.pk])
+    you = signed_in(cast["admin"])
+    your_form = opened(you, url)
+    roster_entry_remove(entry=entry, by=cast["manager"])
+
+    response = you.post(url, {**your_form, "title": "Head of Quality"})
+
+    assert response.status_code == 409
+    page = text_of(response)
+    assert f"{cast['manager'].display_name} removed this person's roster entry at" in page
+    assert response.context["form"]["title"].value() == "Head of Quality" and "Add to the roster" in page
+    assert not RosterEntry.objects.filter(name="Maja").exists()
+    # Saving it again adds the person back, with what was typed.
+    again = you.post(reverse("plans:roster_add", args=["helix"]), filled_in(response.context["form"]))
+    assert again.status_code == 302 and RosterEntry.objects.get(name="Maja").title == "Head of Quality"
+
+
+# --- the API ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Resource:
+    name: str  # the route's basename
+    obj: Callable[[object], object]  # given the cast: the record to change
+    change: dict
+
+
+RESOURCES = [
+    Resource("topic", lambda c: topic(c.account, "Joint forecasting"), {"description": "{who}'s words"}),
+    Resource("action", _action, {"note": "{who}'s words"}),
+    Resource("meeting", lambda c: meeting(c.account), {"minutes": "{who}'s words"}),
+    Resource("roster", lambda c: person(c.account, "Maja"), {"title": "{who}'s words"}),
+]
+
+
+@pytest.mark.parametrize("resource", RESOURCES, ids=lambda r: r.name)
+def test_the_api_answers_a_stale_version_with_409_and_both_versions(cast, resource):
+    record = resource.obj(cast)
+    url = api(f"{resource.name}-detail", cast.account, record.pk)
+    they, you = token_client(cast["manager"]), token_client(cast["admin"])
+    read = you.get(url).json()
+    field, words = next(iter(resource.change.items()))
+
+    theirs = they.patch(url, {field: words.format(who="Theirs"), "version": read["version"]}, format="json")
+    assert theirs.status_code == 200 and theirs.json()["version"] == read["version"] + 1
+    stale = you.patch(url, {field: words.format(who="Yours"), "version": read["version"]}, format="json")
+
+    assert stale.status_code == 409
+    body = stale.json()
+    assert cast["manager"].display_name in body["detail"]
+    assert body["yours"][field] == "Yours's words" and body["theirs"][field] == "Theirs's words"
+    assert you.get(url).json()[field] == "Theirs's words"
+    # Sending their version replaces it knowingly.
+    again = you.patch(url, {field: "Yours's words", "version": body["theirs"]["version"]}, format="json")
+    assert again.status_code == 200 and again.json()[field] == "Yours's words"
+
+
+@pytest.mark.parametrize("resource", RESOURCES, ids=lambda r: r.name)
+def test_an_api_change_without_a_version_is_refused(cast, resource):
+    record = resource.obj(cast)
+    field, words = next(iter(resource.change.items()))
+    response = token_client(cast["manager"]).patch(api(f"{resource.name}-detail", cast.account, record.pk),
+                                                   {field: "Blind"}, format="json")
+    assert response.status_code == 400 and "version" in response.json()
+
+
+# --- real races, on PostgreSQL --------------------------------------------------------------
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_ten_people_saving_the_same_topic_at_once_one_is_saved_and_nine_are_told(cast):
+    subject = topic(cast.account, "Joint forecasting")
+    url = reverse("plans:topic_edit", args=["helix", subject.pk])
+    editors = [UserFactory(username=f"editor{n}") for n in range(10)]
+    for editor in editors:
+        cast.account.memberships.create(user=editor, side="home", role="account_manager")
+    browsers = [signed_in(editor) for editor in editors]
+    forms = [opened(browser, url) for browser in browsers]
+    queue = list(zip(browsers, forms, range(10), strict=True))
+
+    def save():
+        browser, form, n = queue.pop()
+        return browser.post(url, {**form, "description": f"Text number {n}"}).status_code
+
+    statuses = run_at_once(save, workers=10)
+    assert sorted(statuses) == [302] + [409] * 9
+    assert Topic.objects.get(pk=subject.pk).description.startswith("Text number")
+    assert Topic.objects.get(pk=subject.pk).version == 1
