@@ -47,14 +47,14 @@ class EditConflict(ValidationError):
     when, as far as the history knows. A ValidationError, so that a page that does not
     show conflicts side by side still shows the message rather than failing."""
 
-    def __init__(self, *, theirs: models.Model | None, by=None, at: dt.datetime | None = None, what: str = "this"):
+    def __init__(self, *, theirs: models.Model | None, by=None, at: dt.datetime | None = None, what: str = "this",
+                 message: str = ""):
         self.theirs, self.by, self.at = theirs, by, at
-        who = by.display_name if by else "Someone else"
-        when = f" at {timezone.localtime(at):%H:%M on %d %b %Y}" if at else ""
-        if theirs is None:
-            message = f"{who} removed {what}{when}, after you opened it; your changes were not saved."
-        else:
-            message = f"{who} saved {what}{when}, after you opened it; your changes were not saved."
+        if not message:
+            who = by.display_name if by else "Someone else"
+            when = f" at {timezone.localtime(at):%H:%M on %d %b %Y}" if at else ""
+            done = "removed" if theirs is None else "saved"
+            message = f"{who} {done} {what}{when}, after you opened it; your changes were not saved."
         super().__init__(message, code="conflict")
 
     @property
@@ -179,8 +179,12 @@ class ConflictShown:
             return []
         theirs, yours = self.their_values(self.conflict.theirs), self.your_values()
         return [
-            Difference(self[name].label, theirs[name], yours[name]) for name in theirs if theirs[name] != yours[name]
+            Difference(self.label_of(name), theirs[name], yours[name]) for name in theirs
+            if theirs[name] != yours[name]
         ]
+
+    def label_of(self, name: str) -> str:
+        return self[name].label
 
     def their_values(self, theirs) -> dict[str, str]:
         """Each shown field's value in the stored record, as a person reads it."""

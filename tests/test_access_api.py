@@ -47,6 +47,13 @@ def version_of(model, pk) -> int:
     return model.objects.get(pk=pk).version
 
 
+def home_draft_version(account) -> int:
+    """The version of the home champion's draft (the world's only one): the home champion
+    changes it; the partner champion starts theirs, so the version sent is not checked."""
+    home = Assessment.objects.filter(account=account, quarter=LAST, side="home").first()
+    return home.revision if home else 0
+
+
 person_of = _obj(RosterEntry)
 topic_of = _obj(Topic)
 action_of = _obj(Action)
@@ -135,11 +142,12 @@ ROUTES = [
           read(200, partner_champion=404, partner_user=404)),
     Route("assessment-draft", lambda c, a: api("assessment-draft", a), only(CHAMPIONS, 200), method="post",
           extra=JSON, data=lambda c, a: {"quarter": str(LAST),
-                                         "ratings": [{"dimension": first_dimension(a).pk, "colour": 4}]}),
+                                         "ratings": [{"dimension": first_dimension(a).pk, "colour": 4}],
+                                         "version": home_draft_version(a)}),
     # The home champion's draft rates every dimension; the partner champion has rated none.
     Route("assessment-submit", lambda c, a: api("assessment-submit", a), only(CHAMPIONS, 400, champion=200),
           method="post",
-          extra=JSON, data=lambda c, a: {"quarter": str(LAST), "ratings": []}),
+          extra=JSON, data=lambda c, a: {"quarter": str(LAST), "ratings": [], "version": home_draft_version(a)}),
     Route("comparison", lambda c, a: api("comparison-detail", a, str(LAST)), read()),
     # the plan
     Route("roster", lambda c, a: api("roster-list", a), read()),

@@ -155,7 +155,7 @@ def test_a_script_fetches_the_comparison_once_both_champions_have_submitted(cast
 
     response = token_client(cast["partner_champion"]).post(api("assessment-submit", cast.account), {
         "quarter": str(LAST),
-        "ratings": [{"dimension": pk, "colour": 2} for pk in ratings_for(cast.account, 2)],
+        "ratings": [{"dimension": pk, "colour": 2} for pk in ratings_for(cast.account, 2)], "version": 0,
     }, format="json")
     assert response.status_code == 200 and response.json()["status"] == "submitted"
 
@@ -177,6 +177,7 @@ def test_a_submitted_assessment_is_locked(cast, plan):
     submit(cast["champion"], cast.account, 4)
     response = token_client(cast["champion"]).post(api("assessment-draft", cast.account), {
         "quarter": str(LAST), "ratings": [{"dimension": first_dimension(cast.account).pk, "colour": 1}],
+        "version": 1,
     }, format="json")
     assert response.status_code == 409 and "locked" in response.json()["detail"]
 

@@ -17,12 +17,14 @@ from django.urls import reverse
 
 from plans.models import PlanSettings, RosterEntry, Topic
 from plans.services import roster_entry_remove
+from scorecards.models import Assessment, Dimension, Rating
 
 from .api_helpers import api, token_client
 from .concurrency import run_at_once
 from .factories import UserFactory
 from .form_sweep import filled_in
 from .plans_helpers import action, meeting, person, topic
+from .scorecards_helpers import LAST, dimensions_of
 from .scorecards_helpers import text_of as markup_free
 
 postgresql_only = pytest.mark.skipif(
@@ -144,6 +146,73 @@ def test_saving_a_roster_entry_someone_removed_says_who_removed_it_and_keeps_wha
     assert again.status_code == 302 and RosterEntry.objects.get(name="Maja").title == "Head of Quality"
 
 
+# --- scorecard drafts: one champion, but several windows, devices and scripts -----------------
+
+def _scorecard(cast):
+    dimensions_of(cast.account)
+    return reverse("scorecards:assessment", args=["helix", LAST])
+
+
+def _rated(form: dict, comment: str) -> dict:
+    """The scorecard form with the first dimension rated and commented."""
+    first = dimensions_of(Dimension.objects.first().account)[0]
+    return {**form, f"colour-{first.pk}": "4", f"comment-{first.pk}": comment, "save": "1"}
+
+
+def test_a_draft_saved_by_a_script_is_not_overwritten_by_a_window_opened_before(cast):
+    url = _scorecard(cast)
+    window = signed_in(cast["partner_champion"])
+    opened_form = opened(window, url)
+    script = token_client(cast["partner_champion"])
+    first = dimensions_of(cast.account)[0]
+    saved = script.post(api("assessment-draft", cast.account), {
+        "quarter": str(LAST), "version": 0, "ratings": [{"dimension": first.pk, "colour": 2, "comment": "By script"}],
+    }, format="json")
+    assert saved.status_code == 200 and saved.json()["version"] == 1
+
+    response = window.post(url, _rated(opened_form, "Typed in the window"))
+
+    assert response.status_code == 409
+    page = text_of(response)
+    assert "changed in another window or by a script" in page
+    assert "By script" in page and "Typed in the window" in page and "Light Red" in page
+    assert Rating.objects.get(dimension=first).comment == "By script"
+    again = window.post(url, filled_in(response.context["form"]) | {"save": "1"})
+    assert again.status_code == 302 and Rating.objects.get(dimension=first).comment == "Typed in the window"
+
+
+def test_the_api_answers_a_stale_draft_with_409_and_both_versions(cast):
+    _scorecard(cast)
+    first = dimensions_of(cast.account)[0]
+    window = signed_in(cast["champion"])
+    window.post(reverse("scorecards:assessment", args=["helix", LAST]),
+                _rated(opened(window, reverse("scorecards:assessment", args=["helix", LAST])), "From the window"))
+    script = token_client(cast["champion"])
+    sent = {"quarter": str(LAST), "version": 0, "ratings": [{"dimension": first.pk, "colour": 1, "comment": "Mine"}]}
+
+    response = script.post(api("assessment-draft", cast.account), sent, format="json")
+
+    assert response.status_code == 409
+    body = response.json()
+    assert body["yours"]["ratings"][0]["comment"] == "Mine"
+    assert body["theirs"]["ratings"][0]["comment"] == "From the window" and body["theirs"]["version"] == 1
+    assert Rating.objects.get(dimension=first).comment == "From the window"
+    again = script.post(api("assessment-draft", cast.account), {**sent, "version": 1}, format="json")
+    assert again.status_code == 200 and Rating.objects.get(dimension=first).comment == "Mine"
+
+
+def test_a_second_window_saving_the_first_draft_of_a_quarter_sees_the_first_ones(cast):
+    url = _scorecard(cast)
+    one, two = signed_in(cast["partner_champion"]), signed_in(cast["partner_champion"])
+    first_form, second_form = opened(one, url), opened(two, url)
+    assert one.post(url, _rated(first_form, "First window")).status_code == 302
+    response = two.post(url, _rated(second_form, "Second window"))
+    assert response.status_code == 409
+    assert "First window" in text_of(response) and "Second window" in text_of(response)
+    first = dimensions_of(cast.account)[0]
+    assert Assessment.objects.get(side="partner").ratings.get(dimension=first).comment == "First window"
+
+
 # --- the API ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -214,3 +283,36 @@ def test_ten_people_saving_the_same_topic_at_once_one_is_saved_and_nine_are_told
     assert sorted(statuses) == [302] + [409] * 9
     assert Topic.objects.get(pk=subject.pk).description.startswith("Text number")
     assert Topic.objects.get(pk=subject.pk).version == 1
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_ten_windows_saving_the_partners_first_draft_of_a_quarter_at_once_one_saves_nine_are_told(cast):
+    url = _scorecard(cast)
+    windows = [signed_in(cast["partner_champion"]) for _ in range(10)]
+    queue = [(window, opened(window, url), n) for n, window in enumerate(windows)]
+
+    def save():
+        window, form, n = queue.pop()
+        return window.post(url, _rated(form, f"Window {n}")).status_code
+
+    statuses = run_at_once(save, workers=10)
+    assert sorted(statuses) == [302] + [409] * 9
+    assert Assessment.objects.filter(account=cast.account, quarter=LAST, side="partner").count() == 1
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_ten_scripts_sending_the_partners_first_draft_at_once_one_saves_nine_get_409(cast):
+    _scorecard(cast)
+    first = dimensions_of(cast.account)[0]
+    scripts = [token_client(cast["partner_champion"], name=f"script {n}") for n in range(10)]
+
+    def save():
+        script = scripts.pop()
+        return script.post(api("assessment-draft", cast.account), {
+            "quarter": str(LAST), "version": 0, "ratings": [{"dimension": first.pk, "colour": 3}],
+        }, format="json").status_code
+
+    statuses = run_at_once(save, workers=10)
+    assert sorted(statuses) == [200] + [409] * 9
