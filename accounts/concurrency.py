@@ -26,6 +26,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 BLANK = "(blank)"
 
@@ -209,23 +210,27 @@ class ConflictShown:
 
 class VersionedModelForm(ConflictShown, forms.ModelForm):
     """A model form of a :class:`Versioned` record: it carries the version it was opened
-    at in a hidden field and hands it to the save on the instance."""
-
-    version = forms.IntegerField(
-        min_value=0, required=False, widget=forms.HiddenInput,
-        error_messages={"required": "This page is out of date: open it again and make your change there."},
-    )
+    at in a hidden field and hands it to the save on the instance. A form that shows a
+    record not saved yet (the defaults) carries version 0: if the record is saved by the
+    time the form is, that save is someone else's."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["version"].initial = self.instance.version
-        # A new record has no version to lose; changing one needs the version seen.
-        self.fields["version"].required = self.instance.pk is not None
+        self.fields["version"] = forms.IntegerField(
+            min_value=0, initial=self.instance.version, widget=forms.HiddenInput,
+            required=self.instance.pk is not None,  # a new record has no version to lose
+            error_messages={"required": "This page is out of date: open it again and make your change there."},
+        )
 
     def _post_clean(self):
         super()._post_clean()
-        if self.cleaned_data.get("version") is not None:
-            self.instance.version = self.cleaned_data["version"]
+        version = self.cleaned_data.pop("version", None)  # for the save, not a field of the record
+        if version is not None:
+            self.instance.version = version
+
+    @cached_property
+    def changed_data(self) -> list[str]:
+        return [name for name in super().changed_data if name != "version"]  # not a change the person made
 
     def compared_fields(self) -> list[str]:
         model_fields = {f.name for f in self.instance._meta.get_fields()}

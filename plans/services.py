@@ -51,12 +51,12 @@ def _same_account(account_id: int, **objects) -> None:
 @transaction.atomic
 def plan_settings_update(
     *, account: PartnerAccount, by: User | None, review_cadence: int, next_review_on: dt.date | None,
-    hard_questions: str, version: int | None = None,
+    hard_questions: str, version: int = 0,
 ) -> PlanSettings:
-    """Change the settings as they were at ``version`` (0, or None: the defaults, before
-    the first save); someone else's save since is an EditConflict."""
+    """Change the settings as they were at ``version`` (0: the defaults, before the first
+    save); someone else's save since is an EditConflict."""
     settings, _ = PlanSettings.objects.get_or_create(account=account)  # safe against a second first save
-    settings.version = version or 0
+    settings.version = version
     settings.review_cadence, settings.next_review_on, settings.hard_questions = (
         review_cadence, next_review_on, hard_questions
     )

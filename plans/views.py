@@ -76,7 +76,8 @@ def plan_settings(request: HttpRequest, slug: str) -> HttpResponse:
     form = PlanSettingsForm(request.POST or None, instance=selectors.plan_settings_for(access.account))
     if request.method == "POST" and form.is_valid():
         try:
-            services.plan_settings_update(account=access.account, by=request.user, **form.cleaned_data)
+            services.plan_settings_update(account=access.account, by=request.user, version=form.instance.version,
+                                          **form.cleaned_data)
         except EditConflict as exc:
             form.show_conflict(exc)
         except ValidationError as exc:

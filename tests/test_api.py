@@ -125,7 +125,8 @@ def test_changing_the_calculation_basis_clears_both_sign_offs(cast, plan):
     metric.refresh_from_db()
     assert metric.fully_signed_off
     response = token_client(cast["manager"]).patch(api("metric-detail", cast.account, metric.pk),
-                                                   {"calculation_basis": "Something else."}, format="json")
+                                                   {"calculation_basis": "Something else.", "version": metric.version},
+                                                   format="json")
     assert response.status_code == 200
     assert (response.json()["home_signed_off_at"], response.json()["partner_signed_off_at"]) == (None, None)
 

@@ -15,13 +15,14 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from dashboards.services import metric_move
 from plans.models import PlanSettings, RosterEntry, Topic
 from plans.services import roster_entry_remove
 from scorecards.models import Assessment, Dimension, Rating
 
 from .api_helpers import api, token_client
 from .concurrency import run_at_once
-from .factories import UserFactory
+from .factories import UserFactory, with_default_metrics
 from .form_sweep import filled_in
 from .plans_helpers import action, meeting, person, topic
 from .scorecards_helpers import LAST, dimensions_of
@@ -80,6 +81,11 @@ def _action(cast):
     return action(cast.account, "Share the forecast", person(cast.account, "Maja"))
 
 
+def _metric(cast):
+    with_default_metrics(cast.account)
+    return cast.account.metrics.order_by("position")[1]
+
+
 KINDS = [
     Kind("topic", _topic, _plan_url("topic_edit"), "description"),
     Kind("action", _action, _plan_url("action_edit"), "note"),
@@ -88,6 +94,8 @@ KINDS = [
     Kind("minutes", lambda c: meeting(c.account), _plan_url("minutes"), "minutes", form="minutes_form",
          page=_plan_url("meeting")),
     Kind("roster-entry", lambda c: person(c.account, "Maja"), _plan_url("roster_edit"), "title"),
+    Kind("metric-definition", _metric, lambda m: reverse("dashboards:metric_edit", args=["helix", m.pk]),
+         "calculation_basis"),
     # Nobody has saved the settings yet: both people open the defaults.
     Kind("plan-settings", lambda c: c.account, lambda a: reverse("plans:settings", args=[a.slug]), "hard_questions",
          read=lambda a: PlanSettings.objects.get(account=a)),
@@ -144,6 +152,18 @@ def test_saving_a_roster_entry_someone_removed_says_who_removed_it_and_keeps_wha
     # Saving it again adds the person back, with what was typed.
     again = you.post(reverse("plans:roster_add", args=["helix"]), filled_in(response.context["form"]))
     assert again.status_code == 302 and RosterEntry.objects.get(name="Maja").title == "Head of Quality"
+
+
+def test_a_metric_moved_while_its_definition_is_edited_keeps_its_place_and_the_edit_saves(cast):
+    metric = _metric(cast)
+    url = reverse("dashboards:metric_edit", args=["helix", metric.pk])
+    you = signed_in(cast["admin"])
+    your_form = opened(you, url)
+    metric_move(metric=metric, by=cast["manager"], offset=-1)  # not a change of the definition
+
+    assert you.post(url, {**your_form, "calculation_basis": "Counted at the gate"}).status_code == 302
+    metric.refresh_from_db()
+    assert (metric.position, metric.calculation_basis) == (1, "Counted at the gate")
 
 
 # --- scorecard drafts: one champion, but several windows, devices and scripts -----------------
@@ -227,6 +247,7 @@ RESOURCES = [
     Resource("action", _action, {"note": "{who}'s words"}),
     Resource("meeting", lambda c: meeting(c.account), {"minutes": "{who}'s words"}),
     Resource("roster", lambda c: person(c.account, "Maja"), {"title": "{who}'s words"}),
+    Resource("metric", _metric, {"calculation_basis": "{who}'s words"}),
 ]
 
 
