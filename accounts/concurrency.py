@@ -100,15 +100,27 @@ def claim(model: type[models.Model], pk, seen: int, what: str = "this") -> int:
 def save_versioned(obj: Versioned, *, by, exclude: list[str] | None = None, what: str = "this") -> Versioned:
     """Insert ``obj``, or save it over version ``obj.version`` if nobody saved it since.
     Checked (``full_clean``) first and kept in history with ``by``."""
+    if obj._state.adding:
+        return insert(obj, by=by, exclude=exclude)
     obj._history_user = by
     obj.full_clean(exclude=exclude)
     try:
         with transaction.atomic():
-            if obj._state.adding:
-                obj.save(force_insert=True)
-            else:
-                obj.version = claim(type(obj), obj.pk, obj.version, what)
-                obj.save()
+            obj.version = claim(type(obj), obj.pk, obj.version, what)
+            obj.save()
+    except IntegrityError:
+        explain_integrity_error(obj)
+    return obj
+
+
+def insert(obj: models.Model, *, by, exclude: list[str] | None = None) -> models.Model:
+    """Check ``obj`` and insert it, kept in history with ``by``. When someone inserted the
+    same unique thing between the check and the insert, the check's message, not a 500."""
+    obj._history_user = by
+    obj.full_clean(exclude=exclude)
+    try:
+        with transaction.atomic():
+            obj.save(force_insert=True)
     except IntegrityError:
         explain_integrity_error(obj)
     return obj

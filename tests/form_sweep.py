@@ -63,6 +63,7 @@ from plans.models import Action, AgendaItem, Decision, Meeting, RosterEntry, Top
 from portfolio.forms import PortfolioFilterForm
 from scorecards.forms import AssessmentForm, DimensionForm, ReasonForm
 from scorecards.models import Assessment, Dimension, QuarterRelease
+from surveys import selectors as survey_selectors
 from surveys.forms import AddByEmailForm, AnswerForm, ClosingForm, RoundForm, StatementsForm
 from surveys.models import Invitation, SurveyRound, SurveyStatement
 
@@ -465,7 +466,8 @@ ENTRIES = [
           data=lambda w: filled_in(RoundForm(), quarter=str(NOW)),
           says=f"Survey round {NOW} drafted.", forms=[RoundForm], changed=lambda w: w.round_status(NOW) == "draft"),
     Entry("surveys:statements", lambda w: w.at("surveys:statements"), by="manager",
-          data=lambda w: {"statements": "We trust each other.\nWe win together."},
+          data=lambda w: {"statements": "We trust each other.\nWe win together.",
+                          "version": survey_selectors.statement_set(w.account).version},
           says="Statements saved.", forms=[StatementsForm],
           changed=lambda w: list(SurveyStatement.objects.filter(account=w.account).order_by(
               "position").values_list("text", flat=True)) == ["We trust each other.", "We win together."]),

@@ -284,26 +284,28 @@ def test_an_api_change_without_a_version_is_refused(cast, resource):
 
 # --- real races, on PostgreSQL --------------------------------------------------------------
 
+RACED = [kind for kind in KINDS if kind.name in ("topic", "plan-settings", "survey-statements")]
+
+
 @postgresql_only
 @pytest.mark.django_db(transaction=True)
-def test_ten_people_saving_the_same_topic_at_once_one_is_saved_and_nine_are_told(cast):
-    subject = topic(cast.account, "Joint forecasting")
-    url = reverse("plans:topic_edit", args=["helix", subject.pk])
+@pytest.mark.parametrize("kind", RACED, ids=lambda k: k.name)
+def test_ten_people_saving_the_same_thing_at_once_one_is_saved_and_nine_are_told(cast, kind):
+    """The topic; and the plan settings and survey statements, whose first save creates them."""
+    record = kind.make(cast)
+    url = kind.url(record)
     editors = [UserFactory(username=f"editor{n}") for n in range(10)]
     for editor in editors:
         cast.account.memberships.create(user=editor, side="home", role="account_manager")
-    browsers = [signed_in(editor) for editor in editors]
-    forms = [opened(browser, url) for browser in browsers]
-    queue = list(zip(browsers, forms, range(10), strict=True))
+    queue = [(browser, opened(browser, url), n) for n, browser in enumerate(signed_in(e) for e in editors)]
 
     def save():
         browser, form, n = queue.pop()
-        return browser.post(url, {**form, "description": f"Text number {n}"}).status_code
+        return browser.post(url, {**form, kind.field: f"Text number {n}"}).status_code
 
     statuses = run_at_once(save, workers=10)
     assert sorted(statuses) == [302] + [409] * 9
-    assert Topic.objects.get(pk=subject.pk).description.startswith("Text number")
-    assert Topic.objects.get(pk=subject.pk).version == 1
+    assert kind.stored(record).startswith("Text number")
 
 
 @postgresql_only
