@@ -89,7 +89,7 @@ ROUTES = [
           account_scoped=False),
     Route("account", lambda c, a: api("account-detail", a), read()),
     Route("account-update", lambda c, a: api("account-detail", a), only(EDITORS, 200), method="patch",
-          data=lambda c, a: {"region": "Nordics"}, extra=JSON),
+          data=lambda c, a: {"region": "Nordics", "version": a.version}, extra=JSON),
     Route("memberships", lambda c, a: api("membership-list", a), only(["admin"], 200)),
     Route("membership-create", lambda c, a: api("membership-list", a), only(["admin"], 201), method="post",
           data=_new_member, extra=JSON),

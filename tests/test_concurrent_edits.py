@@ -240,6 +240,10 @@ class Resource:
     name: str  # the route's basename
     obj: Callable[[object], object]  # given the cast: the record to change
     change: dict
+    detail: Callable[[object, object], str] | None = None  # given the cast and the record, when not by id
+
+    def url(self, cast, record) -> str:
+        return self.detail(cast, record) if self.detail else api(f"{self.name}-detail", cast.account, record.pk)
 
 
 RESOURCES = [
@@ -248,13 +252,15 @@ RESOURCES = [
     Resource("meeting", lambda c: meeting(c.account), {"minutes": "{who}'s words"}),
     Resource("roster", lambda c: person(c.account, "Maja"), {"title": "{who}'s words"}),
     Resource("metric", _metric, {"calculation_basis": "{who}'s words"}),
+    Resource("account", lambda c: c.account, {"description": "{who}'s words"},
+             detail=lambda c, account: api("account-detail", account)),
 ]
 
 
 @pytest.mark.parametrize("resource", RESOURCES, ids=lambda r: r.name)
 def test_the_api_answers_a_stale_version_with_409_and_both_versions(cast, resource):
     record = resource.obj(cast)
-    url = api(f"{resource.name}-detail", cast.account, record.pk)
+    url = resource.url(cast, record)
     they, you = token_client(cast["manager"]), token_client(cast["admin"])
     read = you.get(url).json()
     field, words = next(iter(resource.change.items()))
@@ -277,8 +283,7 @@ def test_the_api_answers_a_stale_version_with_409_and_both_versions(cast, resour
 def test_an_api_change_without_a_version_is_refused(cast, resource):
     record = resource.obj(cast)
     field, words = next(iter(resource.change.items()))
-    response = token_client(cast["manager"]).patch(api(f"{resource.name}-detail", cast.account, record.pk),
-                                                   {field: "Blind"}, format="json")
+    response = token_client(cast["manager"]).patch(resource.url(cast, record), {field: "Blind"}, format="json")
     assert response.status_code == 400 and "version" in response.json()
 
 
