@@ -25,6 +25,7 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.functional import cached_property
 
@@ -143,11 +144,13 @@ def explain_integrity_error(obj: models.Model):
 
 @dataclass(frozen=True)
 class Difference:
-    """One field where the stored version and what the person typed differ, as shown."""
+    """One field where the stored version and what the person typed differ, as shown.
+    ``taken`` when the person had not changed it: the form now holds their value."""
 
     label: str
     theirs: str
     yours: str
+    taken: bool = False
 
 
 def shown(value) -> str:
@@ -169,11 +172,14 @@ def shown(value) -> str:
 
 class ConflictShown:
     """A form that can come back after an EditConflict: what was typed stays, the top of
-    the form says who saved what when, the fields where their version and the typed one
+    the form says who saved it when, the fields where their version and the typed one
     differ are listed side by side, and the hidden version is now theirs, so that saving
-    again replaces their version knowingly. The view renders it with ``form.status``."""
+    again replaces their version knowingly. A field the person had not changed takes
+    their value, so that saving again does not undo it (where the form knows what it was
+    opened with). The view renders it with ``form.status``."""
 
     conflict: EditConflict | None = None
+    differences: list[Difference] = []
     version_field = "version"
 
     @property
@@ -182,29 +188,38 @@ class ConflictShown:
 
     def show_conflict(self, conflict: EditConflict) -> None:
         self.conflict = conflict
-        if not conflict.removed:
-            data = self.data.copy()
-            data[self.add_prefix(self.version_field)] = str(conflict.their_version)
-            self.data = data
-
-    def differences(self) -> list[Difference]:
-        if self.conflict is None or self.conflict.removed:
-            return []
-        theirs, yours = self.their_values(self.conflict.theirs), self.your_values()
-        return [
-            Difference(self.label_of(name), theirs[name], yours[name]) for name in theirs
-            if theirs[name] != yours[name]
-        ]
+        if conflict.removed:
+            return
+        theirs, yours, opened = self.their_values(conflict.theirs), self.your_values(), self.opened_values()
+        data = self.data.copy()
+        data[self.add_prefix(self.version_field)] = str(conflict.their_version)
+        self.differences = []
+        for name in theirs:
+            if theirs[name] == yours[name]:
+                continue
+            taken = name in opened and opened[name] == yours[name]
+            if taken:
+                self.take_theirs(data, name, conflict.theirs)
+            self.differences.append(Difference(self.label_of(name), theirs[name], yours[name], taken))
+        self.data = data
 
     def label_of(self, name: str) -> str:
         return self[name].label
 
     def their_values(self, theirs) -> dict[str, str]:
-        """Each shown field's value in the stored record, as a person reads it."""
+        """Each compared field's value in the stored record, as a person reads it."""
         raise NotImplementedError
 
     def your_values(self) -> dict[str, str]:
         return {name: self.shown_choice(name, self.cleaned_data.get(name)) for name in self.compared_fields()}
+
+    def opened_values(self) -> dict[str, str]:
+        """The compared fields' values when the form was opened, for those the form can
+        tell (none here)."""
+        return {}
+
+    def take_theirs(self, data, name: str, theirs) -> None:
+        raise NotImplementedError
 
     def compared_fields(self) -> list[str]:
         return [name for name, field in self.fields.items() if not field.widget.is_hidden and not field.disabled]
@@ -224,7 +239,10 @@ class VersionedModelForm(ConflictShown, forms.ModelForm):
     """A model form of a :class:`Versioned` record: it carries the version it was opened
     at in a hidden field and hands it to the save on the instance. A form that shows a
     record not saved yet (the defaults) carries version 0: if the record is saved by the
-    time the form is, that save is someone else's."""
+    time the form is, that save is someone else's. What the form was opened with is read
+    from the record's history at that version."""
+
+    seen_version: int | None = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -236,9 +254,9 @@ class VersionedModelForm(ConflictShown, forms.ModelForm):
 
     def _post_clean(self):
         super()._post_clean()
-        version = self.cleaned_data.pop("version", None)  # for the save, not a field of the record
-        if version is not None:
-            self.instance.version = version
+        self.seen_version = self.cleaned_data.pop("version", None)  # for the save, not a field of the record
+        if self.seen_version is not None:
+            self.instance.version = self.seen_version
 
     @cached_property
     def changed_data(self) -> list[str]:
@@ -249,14 +267,39 @@ class VersionedModelForm(ConflictShown, forms.ModelForm):
         return [name for name in super().compared_fields() if name in model_fields]
 
     def their_values(self, theirs) -> dict[str, str]:
+        return self._values(theirs, many=True)
+
+    def opened_values(self) -> dict[str, str]:
+        # Many-to-many fields are left out: the history keeps them apart, and a form that
+        # cannot tell keeps what was typed.
+        model = type(self.instance)
+        record = model.history.filter(**{model._meta.pk.attname: self.instance.pk, "version": self.seen_version}) \
+            .order_by("-history_date").first()
+        return {} if record is None else self._values(record, many=False)
+
+    def _values(self, record, *, many: bool) -> dict[str, str]:
         values = {}
         for name in self.compared_fields():
-            field = theirs._meta.get_field(name)
+            field = self.instance._meta.get_field(name)
             if field.many_to_many:
-                values[name] = shown(list(getattr(theirs, name).all()))
+                if many:
+                    values[name] = shown(list(getattr(record, name).all()))
             elif field.choices:
-                values[name] = shown(getattr(theirs, f"get_{name}_display")() if getattr(theirs, name) not in
-                                     (None, "") else None)
+                value = getattr(record, field.attname)
+                values[name] = shown(dict(field.flatchoices).get(value, value) if value not in (None, "") else None)
+            elif field.is_relation:  # read by id: a historical record's related object may be gone
+                values[name] = shown(field.related_model._base_manager.filter(
+                    pk=getattr(record, field.attname)).first())
             else:
-                values[name] = shown(getattr(theirs, name))
+                values[name] = shown(getattr(record, name))
         return values
+
+    def take_theirs(self, data, name: str, theirs) -> None:
+        value = model_to_dict(theirs, fields=[name])[name]
+        key = self.add_prefix(name)
+        if value is None or value is False:
+            data.pop(key, None)
+        elif value is True:
+            data[key] = "on"
+        else:
+            data[key] = value.isoformat() if isinstance(value, dt.date) else str(getattr(value, "pk", value))

@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from accounts.api.base import AccountScopedViewSet, Conflict, ConflictSerializer
+from accounts.api.base import AccountScopedViewSet, Conflict, EditConflictSerializer
 from accounts.api.pagination import CachedListPagination, list_query
 from accounts.page_cache import cached_part
 from accounts.quarters import QUARTER_PATTERN, Quarter
@@ -32,9 +32,9 @@ WRITE_EXAMPLE = OpenApiExample("Ratings", request_only=True, value={
     "quarter": "2026-Q2", "ratings": [{"dimension": 3, "colour": 4, "comment": "Open books", "action": ""}],
     "version": 5,
 })
-STALE = OpenApiResponse(ConflictSerializer, description="Your assessment is submitted and locked (``detail`` only), "
-                                                        "or it was saved since the version you sent: then "
-                                                        "``theirs`` is the assessment as saved. Nothing was saved.")
+STALE = OpenApiResponse(EditConflictSerializer, description=(
+    "Your assessment is submitted and locked (``detail`` only), or it was saved since the version you sent: then "
+    "``theirs`` is the assessment as saved. Nothing was saved."))
 
 
 @extend_schema_view(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
@@ -19,6 +20,7 @@ from dashboards.services import metric_move
 from plans.models import PlanSettings, RosterEntry, Topic
 from plans.services import roster_entry_remove
 from scorecards.models import Assessment, Dimension, Rating
+from surveys.selectors import statement_set
 
 from .api_helpers import api, token_client
 from .concurrency import run_at_once
@@ -96,6 +98,10 @@ KINDS = [
     Kind("roster-entry", lambda c: person(c.account, "Maja"), _plan_url("roster_edit"), "title"),
     Kind("metric-definition", _metric, lambda m: reverse("dashboards:metric_edit", args=["helix", m.pk]),
          "calculation_basis"),
+    Kind("account-details", lambda c: c.account, lambda a: reverse("accounts:edit", args=[a.slug]), "description"),
+    # Nobody has saved the statements yet: both people open the defaults.
+    Kind("survey-statements", lambda c: c.account, lambda a: reverse("surveys:statements", args=[a.slug]),
+         "statements", read=lambda a: SimpleNamespace(statements="\n".join(statement_set(a).texts))),
     # Nobody has saved the settings yet: both people open the defaults.
     Kind("plan-settings", lambda c: c.account, lambda a: reverse("plans:settings", args=[a.slug]), "hard_questions",
          read=lambda a: PlanSettings.objects.get(account=a)),
@@ -122,6 +128,23 @@ def test_the_second_of_two_saves_sees_both_versions_keeps_its_text_and_can_save_
     assert again[kind.field] == "Your careful words"
     assert you.post(url, again).status_code == 302
     assert kind.stored(record) == "Your careful words"
+
+
+def test_what_only_they_changed_is_kept_when_the_second_person_saves_again(cast):
+    subject = topic(cast.account, "Joint forecasting")
+    url = reverse("plans:topic_edit", args=["helix", subject.pk])
+    they, you = signed_in(cast["manager"]), signed_in(cast["admin"])
+    their_form, your_form = opened(they, url), opened(you, url)
+    they.post(url, {**their_form, "title": "Joint demand planning", "progress": "30"})
+
+    response = you.post(url, {**your_form, "progress": "50"})
+
+    assert response.status_code == 409
+    page = text_of(response)
+    assert "Joint demand planning" in page and "You had not changed it: the form below now shows theirs." in page
+    assert you.post(url, filled_in(response.context["form"])).status_code == 302
+    saved = Topic.objects.get(pk=subject.pk)
+    assert (saved.title, saved.progress) == ("Joint demand planning", 50)  # their title stays, your progress wins
 
 
 def test_a_form_without_its_version_is_refused_with_a_message_not_saved_blindly(cast):

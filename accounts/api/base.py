@@ -140,19 +140,21 @@ class VersionedSerializer(ModelSerializer):
         return attrs
 
 
-class ConflictSerializer(serializers.Serializer):
+class EditConflictSerializer(serializers.Serializer):
     """What a 409 answers when a change met someone else's."""
 
     detail = serializers.CharField(help_text="Who saved or removed it, and when.")
-    yours = serializers.DictField(help_text="What you sent; nothing of it was saved.")
-    theirs = serializers.DictField(allow_null=True, help_text="The record as stored now, with the version to send "
-                                                              "to replace it; null when it was removed.")
+    yours = serializers.DictField(required=False, help_text="What you sent; nothing of it was saved.")
+    theirs = serializers.DictField(required=False, allow_null=True,
+                                   help_text="The record as stored now, with the version to send to replace it; "
+                                             "null when it was removed.")
 
 
 def conflict_responses(serializer, status_code: int = 200) -> dict:
     """The answers of a change of a versioned record, for ``extend_schema``."""
     return {status_code: serializer, 409: OpenApiResponse(
-        ConflictSerializer, description="Someone saved (or removed) it since the version you sent; nothing was saved.")}
+        EditConflictSerializer, description="Someone saved (or removed) it since the version you sent; nothing was "
+                                            "saved.")}
 
 
 class Conflict(exceptions.APIException):
