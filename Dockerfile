@@ -4,6 +4,16 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_SETTINGS_MODULE=config.settings.production
 WORKDIR /app
 
+# pg_dump and pg_restore for `manage.py backup`/`restore`, from PostgreSQL's own Debian
+# repository: of the major version of docker-compose.yml's postgres image, as a newer
+# client writes dumps that an older server refuses.
+ARG POSTGRES_MAJOR=16
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends postgresql-common \
+ && /usr/share/postgresql-common/pgdg/apt.postgresql.org.sh -y \
+ && apt-get install -y --no-install-recommends "postgresql-client-${POSTGRES_MAJOR}" \
+ && rm -rf /var/lib/apt/lists/*
+
 COPY pyproject.toml README.md ./
 RUN pip install --no-cache-dir -e . && useradd --create-home tandem
 COPY . .

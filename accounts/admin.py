@@ -1,13 +1,14 @@
-"""Users, accounts and memberships are the admin's own work: editable here. What else
-the admin shows, and why, is in ``accounts.admin_site``."""
+"""Users, accounts and memberships are the admin's own work: editable here. Background
+follow-ups are operational records: read-only. What else the admin shows, and why, is
+in ``accounts.admin_site``."""
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .admin_site import DeletionNamesOnlyShownObjects
+from .admin_site import DeletionNamesOnlyShownObjects, ReadOnlyAdmin
 from .concurrency import claim
-from .models import ApiToken, LevelChange, Membership, PartnerAccount, User
+from .models import ApiToken, FollowUp, LevelChange, Membership, PartnerAccount, User
 
 
 # Editable. Deleting a user lists neither their notifications nor the scorecards that
@@ -73,3 +74,12 @@ class ApiTokenAdmin(DeletionNamesOnlyShownObjects, SimpleHistoryAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+# Read-only: what the background work still owes, did, or gave up on — to answer "why is
+# this dashboard's trend not updated yet?". Only the worker changes them.
+@admin.register(FollowUp)
+class FollowUpAdmin(ReadOnlyAdmin):
+    list_display = ("task", "key", "run_after", "dispatched_at", "started_at", "done_at", "failed_at", "attempts")
+    list_filter = ("task",)
+    fields = (*list_display, "args", "created_at", "last_error")

@@ -13,9 +13,9 @@ and the exports keep (DESIGN.md §2):
   from the history tables, and the app's own pages already show these under their rules.
 * **Read-only** (:class:`ReadOnlyAdmin`): records the app edits on its own pages,
   through services that check and record each change (plans, scorecard dimensions and
-  releases, survey rounds...). The admin lists them with a few plain fields — never
-  their free text, which the app shows under its rules — and filters them only by the
-  list's own filters.
+  releases, survey rounds...), and operational records only the background work writes
+  (follow-ups). The admin lists them with a few plain fields — never their free text,
+  which the app shows under its rules — and filters them only by the list's own filters.
 * **Editable**: the admin's own work — users, accounts, memberships, API token
   revocation, periodic tasks. Deleting an account or a user names only objects the admin
   shows (:class:`DeletionNamesOnlyShownObjects`).

@@ -236,3 +236,51 @@ class ApiToken(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class FollowUpQuerySet(models.QuerySet):
+    def waiting(self):
+        """Not started yet (never, or again after a failed attempt)."""
+        return self.filter(started_at__isnull=True)
+
+    def unfinished(self):
+        return self.filter(done_at__isnull=True, failed_at__isnull=True)
+
+
+class FollowUp(models.Model):
+    """Background work a change calls for (recompute an account's trends, send a round's
+    invitations), recorded in the same transaction as the change: a broker that is down
+    cannot lose it, it is handed to the broker after the commit and again until a worker
+    starts it, and it runs once however often it is delivered (``accounts.background``).
+
+    Waiting: ``started_at`` is empty. Running: started, neither done nor failed. A failed
+    attempt empties ``started_at`` again for a later retry; ``failed_at`` is set when
+    there will be none."""
+
+    task = models.CharField(max_length=200, help_text="The Celery task's name.")
+    args = models.JSONField(default=list)
+    key = models.CharField(max_length=200, help_text="While one with this key waits, saves add no other.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    run_after = models.DateTimeField()
+    dispatched_at = models.DateTimeField(null=True, blank=True, help_text="Last handed to the broker.")
+    started_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True, help_text="Gave up after the last attempt.")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    objects = FollowUpQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "follow-up"
+        ordering = ["-created_at"]
+        indexes = [
+            # Every save looks for a waiting follow-up with its key; /readyz and the
+            # dispatch job read the unfinished ones by when they are due.
+            models.Index(fields=["key"], condition=Q(started_at__isnull=True), name="follow_up_waiting_key"),
+            models.Index(fields=["run_after"], condition=Q(done_at__isnull=True, failed_at__isnull=True),
+                         name="follow_up_unfinished_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task} {self.key}"

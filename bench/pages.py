@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .report import DASHBOARD_FIRST_VISIT_BYTES
+
 
 @dataclass(frozen=True)
 class Target:
@@ -24,37 +26,29 @@ class Target:
 class Page:
     name: str
     url: Callable[[Target], str]
-    in_load_run: bool = True  # part of the load run's mixed traffic
-    # Each request is the first after a change, so nothing of it is cached (see
-    # accounts.versioned_cache): what a change costs once, reported beside the budgets.
-    after_change: bool = False
 
 
 FLOOR = Page("floor (base layout, one query)", lambda t: "/bench/floor/")
+PORTFOLIO = Page("portfolio, first page", lambda t: "/portfolio/")
+DASHBOARD = Page("dashboard, 40 quarters", lambda t: f"/accounts/{t.slug}/dashboard/")
 
 PAGES: list[Page] = [
     FLOOR,
-    Page("portfolio, first page", lambda t: "/portfolio/"),
+    PORTFOLIO,
     Page("portfolio, sorted by health", lambda t: "/portfolio/?sort=green"),
     Page("portfolio, health matrix (fetched by the page)", lambda t: "/portfolio/matrix.json"),
-    Page("portfolio, first visit after a change", lambda t: "/portfolio/", in_load_run=False, after_change=True),
-    Page("dashboard, 40 quarters", lambda t: f"/accounts/{t.slug}/dashboard/"),
+    DASHBOARD,
     Page("entry, latest quarter", lambda t: f"/accounts/{t.slug}/dashboard/{t.quarter}/"),
     Page("scorecard comparison", lambda t: f"/accounts/{t.slug}/scorecards/{t.quarter}/compare/"),
     Page("scorecard history", lambda t: f"/accounts/{t.slug}/scorecards/"),
     Page("plan", lambda t: f"/accounts/{t.slug}/plan/"),
-    Page("dashboard, first visit after a change", lambda t: f"/accounts/{t.slug}/dashboard/", in_load_run=False,
-         after_change=True),
-    Page("plan, first visit after a change", lambda t: f"/accounts/{t.slug}/plan/", in_load_run=False,
-         after_change=True),
     Page("API: accounts", lambda t: "/api/v1/accounts/"),
     Page("API: results of a quarter", lambda t: f"/api/v1/accounts/{t.slug}/results/?quarter={t.quarter}"),
     Page("API: metrics", lambda t: f"/api/v1/accounts/{t.slug}/metrics/"),
     Page("API: assessments", lambda t: f"/api/v1/accounts/{t.slug}/assessments/"),
-    Page("API: assessments, first request after a change", lambda t: f"/api/v1/accounts/{t.slug}/assessments/",
-         in_load_run=False, after_change=True),
     Page("API: actions", lambda t: f"/api/v1/accounts/{t.slug}/actions/"),
     Page("API: portfolio rows", lambda t: "/api/v1/portfolio/"),
-    Page("API: portfolio rows, first request after a change", lambda t: "/api/v1/portfolio/", in_load_run=False,
-         after_change=True),
 ]
+
+# Also loaded in headless Chromium (bench/browser.py), each with its first visit's byte budget.
+BROWSER_PAGES: list[tuple[Page, int | None]] = [(DASHBOARD, DASHBOARD_FIRST_VISIT_BYTES), (PORTFOLIO, None)]

@@ -1,17 +1,20 @@
 """``make bench``: measure every key page against the floor, at small and at benchmark scale.
 
 One run, in order: a fresh bench database (``config.settings.bench`` explains which);
-``seed_bench`` at the small size; gunicorn under the bench settings (production, plain
+``bench.seed`` at the small size; gunicorn under the bench settings (production, plain
 HTTP on loopback); warm-up; each page measured one request at a time, pages interleaved;
-``seed_bench`` grows the same database to the large size; a full trend and health
-recompute timed against a raw read of every result row; the pages again; a wrk load run
-of concurrent signed-in users; the workers' memory; then bench/results.md.
+``bench.seed`` grows the same database to the large size; a full trend and health
+recompute timed against a raw read of every result row; the pages again; the dashboard
+and the portfolio in headless Chromium (bench/browser.py); a wrk load run of concurrent
+signed-in users; the workers' memory; then bench/results.md. Static files are collected
+first, as a deployment does, and served by WhiteNoise under their hashed names.
 
 Knobs (environment): BENCH_ACCOUNTS (1000), BENCH_SMALL_ACCOUNTS (10), BENCH_QUARTERS (40),
 BENCH_REQUESTS (measured requests per page and size, 40), BENCH_WARMUP (10),
-BENCH_LOAD_SECONDS (60), BENCH_LOAD_USERS (32), BENCH_WORKERS (gunicorn workers: the
-CPU count), BENCH_PORT (a free port), BENCH_RESULTS (bench/results.md). DATABASE_URL on
-PostgreSQL puts the bench database on that server (see config/settings/bench.py).
+BENCH_LOAD_SECONDS (60), BENCH_LOAD_USERS (32), BENCH_BROWSER_RUNS (fresh browsers per
+page, 3), BENCH_WORKERS (gunicorn workers: the CPU count), BENCH_PORT (a free port),
+BENCH_RESULTS (bench/results.md). DATABASE_URL on PostgreSQL puts the bench database on
+that server (see config/settings/bench.py).
 """
 
 from __future__ import annotations
@@ -29,8 +32,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from .pages import FLOOR, PAGES, Page, Target
-from .report import BenchRun, LoadRun, PageResult, Recompute, Sample, render
+from . import browser
+from .pages import BROWSER_PAGES, FLOOR, PAGES, Page, Target
+from .report import DASHBOARD_FIRST_VISIT_BYTES, BenchRun, BrowserVisit, LoadRun, PageResult, Recompute, Sample, render
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -58,6 +62,7 @@ class Bench:
         self.warmup = _env_int("BENCH_WARMUP", 10)
         self.load_seconds = _env_int("BENCH_LOAD_SECONDS", 60)
         self.load_users = _env_int("BENCH_LOAD_USERS", 32)
+        self.browser_runs = _env_int("BENCH_BROWSER_RUNS", 3)
         self.workers = _env_int("BENCH_WORKERS", os.cpu_count() or 2)
         self.port = _env_int("BENCH_PORT", _free_port())
         self.results_path = Path(os.environ.get("BENCH_RESULTS", ROOT / "bench" / "results.md"))
@@ -102,17 +107,19 @@ class Bench:
         if django_settings.CACHES["default"]["BACKEND"].endswith("FileBasedCache"):
             shutil.rmtree(django_settings.CACHES["default"]["LOCATION"], ignore_errors=True)
         log(f"fresh bench database: {connection.vendor} {settings['NAME']}")
-        self.manage("migrate", "--noinput", "-v", "0")
+        self.python("manage.py", "migrate", "--noinput", "-v", "0")
 
-    def manage(self, *args: str) -> float:
+    def python(self, *args: str) -> float:
+        """Run Python on ``args`` in the project folder with the bench's environment; the wall time."""
         started = time.perf_counter()
-        subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, check=True)
+        subprocess.run([sys.executable, *args], cwd=ROOT, env=self.env, check=True)
         return time.perf_counter() - started
 
     def seed(self, accounts: int, *extra: str) -> None:
-        log(f"seed_bench --accounts {accounts} --quarters {self.quarters} {' '.join(extra)}")
-        seconds = self.manage("seed_bench", "--accounts", str(accounts), "--quarters", str(self.quarters), *extra)
-        self.seeding.append((f"seed_bench to {accounts:,} accounts{' ' + ' '.join(extra) if extra else ''} "
+        log(f"bench.seed --accounts {accounts} --quarters {self.quarters} {' '.join(extra)}")
+        seconds = self.python("-m", "bench.seed", "--accounts", str(accounts), "--quarters", str(self.quarters),
+                              *extra)
+        self.seeding.append((f"bench.seed to {accounts:,} accounts{' ' + ' '.join(extra) if extra else ''} "
                              "(wall time, Django start included)", seconds))
 
     def settle(self) -> None:
@@ -134,7 +141,8 @@ class Bench:
         from django.contrib.sessions.backends.db import SessionStore
 
         from accounts.models import User
-        from portfolio.bench_seed import BENCH_ADMIN, LOAD_USER_PREFIX
+
+        from .data import BENCH_ADMIN, LOAD_USER_PREFIX
 
         def session_for(user) -> str:
             store = SessionStore()
@@ -149,6 +157,12 @@ class Bench:
         return admin, load[: self.load_users]
 
     # --- the server ----------------------------------------------------------------
+
+    def collect_static(self) -> None:
+        """What a deployment does once per release (the Dockerfile): every static file
+        copied under a name with its hash, and compressed."""
+        seconds = self.python("manage.py", "collectstatic", "--noinput", "--clear", "-v", "0")
+        log(f"collectstatic {seconds:.1f} s")
 
     def start_server(self) -> None:
         self.server_log = self.scratch / "gunicorn.log"
@@ -194,7 +208,8 @@ class Bench:
 
     def target(self) -> Target:
         from accounts.models import PartnerAccount
-        from portfolio.bench_seed import bench_quarters, bench_slug
+
+        from .data import bench_quarters, bench_slug
 
         account = PartnerAccount.objects.get(slug=bench_slug(1))
         return Target(slug=account.slug, quarter=str(bench_quarters(self.quarters)[-1]))
@@ -210,18 +225,8 @@ class Bench:
             except Resolver404:
                 results.append(PageResult(page.name, url, available=False))
             else:
-                results.append(PageResult(page.name, url, after_change=page.after_change))
+                results.append(PageResult(page.name, url))
         return results
-
-    def request(self, result: PageResult, session: str) -> tuple[int, float, int, int | None, float | None]:
-        if result.after_change:
-            from accounts.page_cache import every_account_changed
-            from portfolio.overview import portfolio_changed
-
-            # In the cache the server shares (config.settings.bench).
-            portfolio_changed()
-            every_account_changed()
-        return self.get(result.url, session)
 
     def measure(self, results: list[PageResult], session: str, size: str) -> None:
         available = [r for r in results if r.available and not r.errors]
@@ -229,7 +234,7 @@ class Bench:
             for result in available:
                 if not result.available:
                     continue
-                status, *_ = self.request(result, session)
+                status, *_ = self.get(result.url, session)
                 if status == 404 and not result.small:
                     # The route resolves but this build has no such page (an API shaped
                     # differently, say): reported, not failed.
@@ -238,13 +243,7 @@ class Bench:
                 elif status != 200:
                     result.errors.append(f"answered {status}")
         available = [r for r in available if r.available and not r.errors]
-        # A change empties every page's cache, so the pages measured after one come last,
-        # on their own, instead of interleaved with the others.
-        steady = [r for r in available if not r.after_change]
-        self.measure_interleaved(steady, session, size)
-        for result in available:
-            if result.after_change:
-                self.measure_interleaved([result], session, size)
+        self.measure_interleaved(available, session, size)
         log(f"measured {len(available)} pages × {self.requests} requests at {size} size")
 
     def measure_interleaved(self, results: list[PageResult], session: str, size: str) -> None:
@@ -253,7 +252,7 @@ class Bench:
         facts = [None for _ in results]
         for _ in range(self.requests):
             for i, result in enumerate(results):
-                status, ms, size_bytes, queries, cpu_ms = self.request(result, session)
+                status, ms, size_bytes, queries, cpu_ms = self.get(result.url, session)
                 if status != 200:
                     result.errors.append(f"answered {status}")
                     continue
@@ -280,18 +279,44 @@ class Bench:
         log(f"recompute {seconds:.1f} s, raw read {raw:.1f} s ({rows} rows)")
         return Recompute(seconds=seconds, raw_read_seconds=raw, rows=rows, accounts=accounts)
 
+    def in_browser(self, session: str) -> tuple[list[BrowserVisit], str]:
+        """The browser pages' first and second visits, and a sentence on how they were taken."""
+        reason = browser.unavailable()
+        if reason:
+            log(f"no browser figures: {reason}")
+            return [], f"Not measured: {reason}."
+        from django.conf import settings
+
+        target = self.target()
+        pages = [(page.name, page.url(target), budget) for page, budget in BROWSER_PAGES]
+        visits = browser.measure(f"http://127.0.0.1:{self.port}", session, pages, self.browser_runs,
+                                 static_prefix=f"/{settings.STATIC_URL.strip('/')}/")
+        for v in visits:
+            drawn = "not all drawn" if v.drawn_ms is None else f"drawn in {v.drawn_ms:.0f} ms"
+            log(f"browser: {v.page}, {v.visit} visit: {v.bytes / 1000:,.1f} kB in {v.requests} requests, "
+                f"{v.charts} charts {drawn}")
+        note = (f"Headless Chromium ({browser.CHROMIUM}), signed in as the administrator, at {self.big:,} "
+                f"accounts. Each page is opened in a fresh browser (empty cache), then again in a new tab of the "
+                f"same browser; {self.browser_runs} such browsers per page. Transferred: what came over the "
+                "network (headers included), as Chromium counts it; static files fetched: requests under "
+                "STATIC_URL that reached the server. Every chart drawn: from the start of the navigation until "
+                "each chart on the page has its SVG (median of the browsers). Budgets: the dashboard's first "
+                f"visit ≤ {DASHBOARD_FIRST_VISIT_BYTES / 1000:g} kB; a second visit fetches no static file.")
+        return visits, note
+
     def load_run(self, results: list[PageResult], sessions: list[str]) -> LoadRun | None:
         wrk = shutil.which("wrk")
         if not wrk:
             log("wrk is not installed (apt-get install wrk): no load run")
             return None
         from accounts.models import PartnerAccount
-        from portfolio.bench_seed import SLUG_PREFIX
+
+        from .data import SLUG_PREFIX
 
         target = self.target()
         slugs = list(PartnerAccount.objects.filter(slug__startswith=SLUG_PREFIX).order_by("slug")
                      .values_list("slug", flat=True)[: self.load_users])
-        pages = [p for p in PAGES if p is not FLOOR and p.in_load_run]
+        pages = [p for p in PAGES if p is not FLOOR]
         names = {r.name for r in results if r.available and not r.errors}
         paths = sorted({p.url(Target(slug, target.quarter)) for p in pages if p.name in names for slug in slugs})
         script = self.scratch / "load.lua"
@@ -346,6 +371,7 @@ class Bench:
             self.seed(self.small)
             self.settle()
             admin, load_sessions = self.sessions()
+            self.collect_static()
             self.start_server()
             target = self.target()
             results = self.resolve(PAGES, target)
@@ -358,6 +384,7 @@ class Bench:
             recompute = self.recompute()
             self.settle()
             self.measure(results, admin, "big")
+            visits, browser_note = self.in_browser(admin)
             load = self.load_run(results, load_sessions) if self.load_seconds else None
             rss = self.worker_rss_mb()
         finally:
@@ -365,7 +392,7 @@ class Bench:
         notes_file = ROOT / "bench" / "NOTES.md"
         run = BenchRun(machine=machine, settings=self.settings_rows(), small_accounts=self.small,
                        big_accounts=self.big, quarters=self.quarters, seeding=self.seeding, pages=results,
-                       recompute=recompute, load=load, worker_rss_mb=rss,
+                       recompute=recompute, load=load, worker_rss_mb=rss, browser=visits, browser_note=browser_note,
                        notes=notes_file.read_text() if notes_file.exists() else "")
         self.results_path.write_text(render(run))
         log(f"wrote {self.results_path} after {time.perf_counter() - started:.0f} s")

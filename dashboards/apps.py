@@ -12,18 +12,6 @@ class DashboardsConfig(AppConfig):
 
         account_created.connect(apply_default_metrics, dispatch_uid="dashboards.apply_default_metrics")
 
-        from operator import attrgetter
-
-        from accounts.page_cache import watch
-
-        from .models import MetricDefinition, MetricGoal, MetricResult
-
-        # What the cached dashboard is made of. The trends are written only in bulk, which
-        # sends no signal, and their writer says so itself.
-        watch(MetricDefinition)
-        for model in (MetricGoal, MetricResult):
-            watch(model, attrgetter("metric.account_id"))
-
         from notifications.reminders import register
 
         from .reminders import RESULTS_MISSING

@@ -15,7 +15,6 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from accounts.models import Membership, PartnerAccount, Side, User
-from accounts.page_cache import account_changed
 from accounts.quarters import Quarter
 
 from . import services
@@ -126,7 +125,6 @@ def seed_results(accounts: Iterable[PartnerAccount], *, by: User | None = None) 
                     _set_figure(result, checker, value, people.get((account.pk, checker)) or by, quarter)
                 new.append(result)
     bulk_create_with_history(new, MetricResult, default_user=by, batch_size=500)
-    account_changed([account.pk for account in accounts])  # a bulk insert sends no post_save
     return len(new)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from decimal import Decimal
 from operator import attrgetter
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,6 +22,9 @@ from simple_history.models import HistoricalRecords
 from accounts.concurrency import Versioned
 from accounts.models import PartnerAccount, Side
 from accounts.quarters import Quarter, QuarterField
+
+if TYPE_CHECKING:
+    from .selectors import JudgingMetric
 
 G = TypeVar("G")
 VALUE_DIGITS = {"max_digits": 16, "decimal_places": 4}
@@ -79,10 +82,20 @@ class Status(models.TextChoices):
     RED = "red", "Red"
 
 
-def judge(value: Decimal | None, *, direction: str, goal: Decimal, warning: Decimal) -> Status | None:
-    """Green when the goal is met, yellow up to the warning threshold, red beyond it."""
+def judge(value: Decimal | float | None, *, direction: str, goal: Decimal, warning: Decimal) -> Status | None:
+    """Green when the goal is met, yellow up to the warning threshold, red beyond it.
+
+    The one judge of a figure: the dashboard's colours, the stored trends' Green Zone and
+    the portfolio's green share all come from here, through :func:`status_of_value`. A
+    figure read as a float (the charts, the nightly trends) is judged against the goal's
+    nearest floats: a float and a Decimal compare exactly, so 0.1 would miss a goal of
+    Decimal("0.1"). Figures and goals have at most four decimals, so below a hundred
+    billion their nearest floats keep their order and equality: the same status as in
+    Decimals."""
     if value is None:
         return None
+    if isinstance(value, float):
+        goal, warning = float(goal), float(warning)
     if direction == Direction.LOWER:
         value, goal, warning = -value, -goal, -warning
     if value >= goal:
@@ -90,6 +103,24 @@ def judge(value: Decimal | None, *, direction: str, goal: Decimal, warning: Deci
     if value >= warning:
         return Status.YELLOW
     return Status.RED
+
+
+def status_of_value(
+    metric: MetricDefinition | JudgingMetric, value: Decimal | float | None, quarter: Quarter
+) -> Status | None:
+    """How ``value`` stands against the metric's goal in force in ``quarter``; None without
+    a figure or a goal."""
+    goal = metric.goal_for(quarter)
+    if value is None or goal is None:
+        return None
+    return judge(value, direction=metric.direction, goal=goal.goal, warning=goal.warning_threshold)
+
+
+def in_green_zone(metric: MetricDefinition | JudgingMetric, quarter: Quarter, value: float) -> bool | None:
+    """Whether a figure is green, or None without a goal to judge it by: what the stored
+    trends count their streak and forecast with."""
+    status = status_of_value(metric, value, quarter)
+    return None if status is None else status == Status.GREEN
 
 
 class MetricQuerySet(models.QuerySet):

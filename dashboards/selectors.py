@@ -16,7 +16,17 @@ from accounts.links import LinkPattern
 from accounts.models import PartnerAccount, Side
 from accounts.quarters import Quarter, parse_stored_quarter
 
-from .models import Direction, MetricDefinition, MetricGoal, MetricResult, MetricTrend, Status, goal_in_force, judge
+from .models import (
+    Direction,
+    MetricDefinition,
+    MetricGoal,
+    MetricResult,
+    MetricTrend,
+    Status,
+    goal_in_force,
+    status_of_value,
+)
+from .trends import least_squares
 
 TREND_QUARTERS = 8
 
@@ -66,7 +76,7 @@ def _figures_by_metric(metrics: list[MetricDefinition]) -> dict[int, dict[Quarte
     chosen and cast in the database. The charts show every quarter: at forty quarters a
     model object per figure cost more than the rest of the page (bench/results.md), and
     a Decimal per figure (both firms') still about 2 ms; the charts and the trend draw
-    floats, and the history is judged in floats (:func:`_status_of_figure`)."""
+    floats, and the history is judged in floats (see ``judge``)."""
     figures: dict[int, dict[Quarter, float | None]] = {m.pk: {} for m in metrics}
     home_owned = [m.pk for m in metrics if m.data_owner == Side.HOME]
     figure = Case(When(metric_id__in=home_owned, then=Cast("home_value", FloatField())),
@@ -80,38 +90,6 @@ def _figures_by_metric(metrics: list[MetricDefinition]) -> dict[int, dict[Quarte
 
 def status_of(metric: MetricDefinition, result: MetricResult | None, quarter: Quarter) -> Status | None:
     return None if result is None else status_of_value(metric, result.value, quarter)
-
-
-def status_of_value(metric: MetricDefinition | JudgingMetric, value: Decimal | None, quarter: Quarter) -> Status | None:
-    goal = metric.goal_for(quarter)
-    if value is None or goal is None:
-        return None
-    return judge(value, direction=metric.direction, goal=goal.goal, warning=goal.warning_threshold)
-
-
-def _status_of_figure(metric: MetricDefinition, value: float, quarter: Quarter) -> Status | None:
-    """:func:`status_of_value` for a figure read as a float, against the goal's floats (a
-    float and a Decimal compare exactly: 0.1 would miss a goal of Decimal("0.1")). Figures
-    and goals have at most four decimals, so below a hundred billion their nearest floats
-    keep their order and equality: the same status (as ``services._green_judge``)."""
-    goal = metric.goal_for(quarter)
-    if goal is None:
-        return None
-    return judge(value, direction=metric.direction, goal=float(goal.goal), warning=float(goal.warning_threshold))
-
-
-def linear_trend(points: list[tuple[int, float]]) -> tuple[float, float] | None:
-    """Least-squares slope and intercept of (x, y) points, or None with fewer than two."""
-    if len(points) < 2:
-        return None
-    xs = [float(x) for x, _ in points]
-    ys = [float(y) for _, y in points]
-    mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
-    spread = sum((x - mean_x) ** 2 for x in xs)
-    if spread == 0:
-        return None
-    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread
-    return slope, mean_y - slope * mean_x
 
 
 @dataclass
@@ -173,7 +151,7 @@ def _metric_row(
     row.previous_result = results.get(quarter.previous())
     row.previous_status = status_of(metric, row.previous_result, quarter.previous())
     row.history = [
-        (q, value, _status_of_figure(metric, value, q)) for q, value in sorted(figures.items(), key=_by_quarter)
+        (q, value, status_of_value(metric, value, q)) for q, value in sorted(figures.items(), key=_by_quarter)
         if value is not None and q.index <= quarter.index
     ]
     if row.status not in (None, Status.GREEN):
@@ -183,7 +161,7 @@ def _metric_row(
                 break
             row.out_since = q
     recent = [(q.index, value) for q, value, _ in row.history[-TREND_QUARTERS:]]
-    row.trend = linear_trend(recent)
+    row.trend = least_squares(recent)
     return row
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from itertools import groupby
 from operator import itemgetter
 
@@ -19,12 +20,11 @@ from simple_history.utils import bulk_create_with_history
 from accounts.background import enqueue_debounced
 from accounts.concurrency import claim
 from accounts.models import PartnerAccount, Side, User
-from accounts.page_cache import account_changed
 from accounts.quarters import Quarter, parse_stored_quarter
 from accounts.signals import account_figures_changed
 
 from .defaults import DEFAULT_METRICS
-from .models import BEGINNING, Direction, MetricDefinition, MetricGoal, MetricResult, MetricTrend
+from .models import BEGINNING, Direction, MetricDefinition, MetricGoal, MetricResult, MetricTrend, in_green_zone
 from .selectors import RECENT_QUARTERS, JudgingMetric, judging_metrics
 from .trends import TrendFacts, trend_facts
 
@@ -55,7 +55,6 @@ def metric_template_apply(*, account: PartnerAccount, by: User | None) -> list[M
         for metric, spec in zip(metrics, DEFAULT_METRICS, strict=True)
     ]
     bulk_create_with_history(goals, MetricGoal, default_user=by)
-    account_changed([account.pk])  # a bulk insert sends no post_save
     return metrics
 
 
@@ -305,9 +304,7 @@ def trends_recompute_later(*, account_id: int) -> None:
 def metric_trends_recompute(*, account_id: int) -> int:
     """Store the trend facts of each of the account's active metrics (see
     ``dashboards.trends``); metrics without results lose theirs. Returns how many are stored."""
-    stored = metric_trends_recompute_many(account_ids=[account_id])
-    account_changed([account_id])  # a bulk insert sends no post_save
-    return stored
+    return metric_trends_recompute_many(account_ids=[account_id])
 
 
 @transaction.atomic
@@ -316,8 +313,7 @@ def metric_trends_recompute_many(*, account_ids: list[int], metrics: list[Judgin
     ``selectors.judging_metrics``, when the caller has them), in five or six queries
     however many: the nightly run over a thousand accounts reads the recent results (the
     whole history only where the trend needs it) and writes the trends in bulk
-    (bench/results.md times it against a plain read of every row). The bulk write sends no
-    signal: the caller says which accounts' cached pages changed (``accounts.page_cache``)."""
+    (bench/results.md times it against a plain read of every row)."""
     metrics = {m.pk: m for m in (judging_metrics(account_ids) if metrics is None else metrics)}
     results = MetricResult.objects.filter(metric__account_id__in=account_ids, metric__retired_at__isnull=True)
     since = Quarter.current() - RECENT_QUARTERS
@@ -387,7 +383,7 @@ def _copy_text(value) -> str:
 def _trend_facts(metrics: dict[int, JudgingMetric], results) -> dict[int, TrendFacts]:
     """The trend facts of each of ``metrics`` with a figure among ``results``."""
     return {
-        metric_id: trend_facts(history, is_green=_green_judge(metrics[metric_id]),
+        metric_id: trend_facts(history, is_green=partial(in_green_zone, metrics[metric_id]),
                                higher_is_better=metrics[metric_id].direction == Direction.HIGHER)
         for metric_id, history in _figures(results)
     }
@@ -410,17 +406,3 @@ def _figures(results):
         for metric_id, group in groupby(cursor.fetchall(), key=itemgetter(0)):
             yield metric_id, [(parse_stored_quarter(quarter), value) for _, quarter, value in group]
 
-
-def _green_judge(metric: JudgingMetric):
-    """Whether a figure is in the Green Zone: ``judge``'s green, compared in floats. The
-    figures and goals have at most four decimals, so their nearest floats keep their
-    order and equality, and the nightly run judges every figure of every metric."""
-    lower_is_better = metric.direction == Direction.LOWER
-
-    def is_green(quarter: Quarter, value: float) -> bool | None:
-        goal = metric.goal_for(quarter)
-        if goal is None:
-            return None
-        return value <= float(goal.goal) if lower_is_better else value >= float(goal.goal)
-
-    return is_green

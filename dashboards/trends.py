@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from statistics import StatisticsError, linear_regression
 
 from accounts.quarters import Quarter
 
@@ -20,17 +21,15 @@ HORIZON = 20
 
 def least_squares(points: list[tuple[float, float]]) -> tuple[float, float] | None:
     """Slope and intercept of the least-squares line through (x, y), or None with
-    fewer than two distinct x."""
+    fewer than two distinct x. The one fit of a line in Tandem: the stored trends and the
+    dashboard's trend line and word both draw theirs with it."""
     if len(points) < 2:
         return None
-    n = len(points)
-    mean_x = sum(x for x, _ in points) / n
-    mean_y = sum(y for _, y in points) / n
-    spread = sum((x - mean_x) ** 2 for x, _ in points)
-    if spread == 0:
+    xs, ys = zip(*points, strict=True)
+    try:
+        return linear_regression(xs, ys)
+    except StatisticsError:  # every point at the same x
         return None
-    slope = sum((x - mean_x) * (y - mean_y) for x, y in points) / spread
-    return slope, mean_y - slope * mean_x
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -9,14 +7,11 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from accounts.access import AccountAccess, get_account_access
 from accounts.concurrency import EditConflict
 from accounts.models import Side
-from accounts.page_cache import cached_part, render_part
 from accounts.quarters import Quarter
 
 from . import imports, selectors, services
@@ -41,42 +36,18 @@ def _dashboard_url(access: AccountAccess, quarter: Quarter | None = None) -> str
     return f"{url}?quarter={quarter}" if quarter else url
 
 
-@dataclass(frozen=True)
-class DashboardPage:
-    """A quarter's dashboard as every viewer of the account sees it, made once per change
-    to the account (see ``accounts.page_cache``)."""
-
-    quarter: Quarter
-    green_count: int
-    metric_count: int
-    quarter_choices: list[Quarter]
-    body: str  # the spotlight, the mismatches, the status table and the charts
-
-
-def _dashboard_page(access: AccountAccess, asked: Quarter | None) -> DashboardPage:
-    board = selectors.dashboard_for(account=access.account, quarter=asked)
-    charts = [(row, f"figure-{row.metric.pk}", metric_figure(row)) for row in board.rows]
-    body = render_part("dashboards/_dashboard_body.html",
-                       {"access": access, "account": access.account, "board": board, "charts": charts})
-    return DashboardPage(
-        quarter=board.quarter, green_count=board.green_count, metric_count=len(board.rows),
-        quarter_choices=sorted(set(board.quarters_with_results) | {board.quarter}, reverse=True), body=body,
-    )
-
-
 @login_required
 def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     access = get_account_access(request.user, slug)
-    asked = _quarter_asked_for(request)
-    # The body differs between viewers only in offering to add the first metric.
-    depends_on = ("dashboard", str(asked), timezone.localdate(), access.can_edit_account)
-    page = cached_part(access.account.pk, depends_on, lambda: _dashboard_page(access, asked))
+    board = selectors.dashboard_for(account=access.account, quarter=_quarter_asked_for(request))
     last_ended = Quarter.current().previous()
     context = {
-        "access": access, "account": access.account, "page": page, "body": mark_safe(page.body),
+        "access": access, "account": access.account, "board": board,
+        "quarter_choices": sorted(set(board.quarters_with_results) | {board.quarter}, reverse=True),
+        "charts": [(row, f"figure-{row.metric.pk}", metric_figure(row)) for row in board.rows],
         "can_enter": access.can_enter_figures_for(access.side),
         # The quarter that just ended, when it is newer than the results shown: the one to log next.
-        "to_log": last_ended if last_ended > page.quarter else None,
+        "to_log": last_ended if last_ended > board.quarter else None,
     }
     return render(request, "dashboards/dashboard.html", context)
 

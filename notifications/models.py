@@ -1,11 +1,13 @@
-"""In-app notifications, the claims that make each reminder go out exactly once, and
-each person's e-mail choices.
+"""In-app notifications, the claims that make each reminder go out exactly once, the
+e-mails waiting to go out, and each person's e-mail choices.
 
 This app sits just above ``accounts``: it knows users and accounts and nothing else.
 The apps above it register the reminder kinds they know about (see ``reminders.py``).
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django.conf import settings
 from django.db import models
@@ -80,6 +82,68 @@ class ReminderClaim(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.subject_key} {self.period} → {self.user}"
+
+
+class OutgoingEmailQuerySet(models.QuerySet):
+    def due(self, lease_over: dt.datetime) -> OutgoingEmailQuerySet:
+        """Not sent, and nobody is sending it: never tried, its last attempt failed, or
+        that attempt began before ``lease_over`` and was never confirmed (its worker died)."""
+        return self.filter(
+            Q(status=OutgoingEmail.Status.PENDING)
+            | Q(status=OutgoingEmail.Status.SENDING, attempt_started_at__lt=lease_over)
+        )
+
+
+class OutgoingEmail(models.Model):
+    """A reminder's e-mail, written in the transaction that claims the reminder and sent
+    after that commit, outside any transaction (``services.outgoing_emails_send``).
+
+    The message is built once, here, with its Message-ID: every attempt sends the very
+    same message, so a resend after an attempt nobody confirmed is one message to the
+    mail servers and clients that drop a Message-ID they have already seen.
+
+    Never put a secret here (a survey's personal link): administrators list these rows —
+    who, when, and why one failed; never the subject or the body."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENDING = "sending", "Being sent"
+        SENT = "sent", "Sent"
+
+    notification = models.OneToOneField(Notification, on_delete=models.CASCADE, related_name="email")
+    to = models.EmailField()
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    message_id = models.CharField(max_length=255, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    # While SENDING, the lease: nobody else sends it until TANDEM_EMAIL_LEASE_SECONDS after this.
+    attempt_started_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    objects = OutgoingEmailQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status"], name="outgoing_email_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "sending", "sent"]), name="outgoing_email_status_is_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="sent", sent_at__isnull=False) | (~Q(status="sent") & Q(sent_at__isnull=True)),
+                name="outgoing_email_sent_when_sent_at",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="sending") | Q(attempt_started_at__isnull=False),
+                name="outgoing_email_sending_has_a_lease",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"To {self.to} ({self.get_status_display().lower()})"
 
 
 class EmailOptOut(models.Model):

@@ -16,7 +16,6 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import AccountAccess, get_account_access
 from accounts.concurrency import EditConflict, removal
-from accounts.page_cache import cached_part, render_part, with_csrf_token
 
 from . import selectors, services
 from .forms import (
@@ -57,17 +56,11 @@ def _plan_redirect(access: AccountAccess, anchor: str = ""):
 @login_required
 def plan(request: HttpRequest, slug: str) -> HttpResponse:
     access = get_account_access(request.user, slug, select_related=("plan_settings",))
-    all_done = request.GET.get("done") == "all"
-    today = timezone.localdate()
-    # Viewers differ in what they may see (the home firm's internal meetings and actions)
-    # and do (edit the plan, or update the actions they own).
-    depends_on = ("plan", access.user.pk, access.side, access.role, access.can_edit_plan, all_done, today)
-    body = cached_part(access.account.pk, depends_on, lambda: render_part(
-        "plans/_plan_body.html", _context(access, plan=selectors.plan_for(access, all_done=all_done))))
     settings = selectors.plan_settings_for(access.account)
-    review_overdue = settings.next_review_on is not None and settings.next_review_on < today
+    review_overdue = settings.next_review_on is not None and settings.next_review_on < timezone.localdate()
     return render(request, "plans/plan.html", _context(
-        access, settings=settings, review_overdue=review_overdue, body=with_csrf_token(request, body)))
+        access, settings=settings, review_overdue=review_overdue,
+        plan=selectors.plan_for(access, all_done=request.GET.get("done") == "all")))
 
 
 @login_required

@@ -4,8 +4,6 @@ filters, search and sort read by the page's own form, and its selector."""
 
 from __future__ import annotations
 
-from django.http import HttpResponse
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, serializers, viewsets
@@ -13,12 +11,11 @@ from rest_framework.routers import SimpleRouter
 
 from accounts.access import can_see_portfolio
 from accounts.api.base import QuarterField
-from accounts.api.pagination import CachedListPagination, list_query
+from accounts.api.pagination import KnownParametersPagination, list_query
 from accounts.models import PartnerAccount, RelationshipLevel
 
 from . import selectors
 from .forms import PortfolioFilterForm
-from .overview import cached
 
 
 class ManagerSerializer(serializers.Serializer):
@@ -102,7 +99,7 @@ class PortfolioViewSet(viewsets.GenericViewSet):
     """Read-only; for those the portfolio is for (``can_see_portfolio``), others get 404."""
 
     serializer_class = PortfolioRowSerializer
-    pagination_class = CachedListPagination
+    pagination_class = KnownParametersPagination
     filter_backends = []  # the page's form reads the filters
     query_parameters = list(PortfolioFilterForm.base_fields)
 
@@ -117,17 +114,8 @@ class PortfolioViewSet(viewsets.GenericViewSet):
         query = form.query()
         if form.errors:
             raise exceptions.ValidationError({name: list(errors) for name, errors in form.errors.items()})
-        # Cached like the page (portfolio.overview), as the JSON sent: the rows say "days
-        # since", and the page links carry the host and the parameters the list reads.
-        depends_on = ("api", str(timezone.localdate()), request.get_host(), sorted(params.lists()))
-        body = cached(request.user, depends_on, lambda: self._rendered_page(request, query))
-        return HttpResponse(body, content_type=request.accepted_media_type)
-
-    def _rendered_page(self, request, query: selectors.PortfolioQuery) -> bytes:
         page = self.paginate_queryset(selectors.portfolio_table(request.user, query))
-        rows = PortfolioRowSerializer(selectors.table_rows(page), many=True).data
-        data = self.get_paginated_response(rows).data
-        return request.accepted_renderer.render(data, request.accepted_media_type, self.get_renderer_context())
+        return self.get_paginated_response(PortfolioRowSerializer(selectors.table_rows(page), many=True).data)
 
 
 router = SimpleRouter()

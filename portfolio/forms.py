@@ -6,8 +6,7 @@ from django import forms
 
 from accounts.models import PartnerAccount, RelationshipLevel, User
 
-from .overview import owner_filter_choices
-from .selectors import COLUMNS_BY_KEY, DEFAULT_SORT, FLAG_FILTERS, SORTS, PortfolioQuery
+from .selectors import COLUMNS_BY_KEY, DEFAULT_SORT, FLAG_FILTERS, SORTS, PortfolioQuery, owner_choices
 
 SORT_CHOICES = [(key, key) for key in sorted(SORTS)] + [(f"-{key}", f"-{key}") for key in sorted(SORTS)]
 
@@ -30,7 +29,7 @@ class PortfolioFilterForm(forms.Form):
     @classmethod
     def for_user(cls, data, user: User) -> PortfolioFilterForm:
         """The filters in ``data``, offering the account managers of the accounts ``user`` sees."""
-        return cls(data, owners=owner_filter_choices(user))
+        return cls(data, owners=[(owner.pk, owner.display_name) for owner in owner_choices(user)])
 
     def query(self) -> PortfolioQuery:
         """The query the valid parts of the URL ask for; a value that is not allowed

@@ -465,7 +465,7 @@ def summary(points: list[Point]) -> Summary:
 
 def points(user: User, query: PortfolioQuery, quarter: Quarter) -> list[Point]:
     """Every account this user sees that matches the query, as the charts and the summary
-    need it (one query; ``portfolio.overview`` caches what is made of it)."""
+    need it (one query)."""
     return _points(_filtered(user, query, quarter))
 
 

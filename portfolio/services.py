@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from accounts.background import enqueue_debounced
 from accounts.models import PartnerAccount
-from accounts.page_cache import every_account_changed
 from accounts.quarters import Quarter
 from dashboards.selectors import judging_metrics, latest_statuses
 from dashboards.services import metric_trends_recompute_many
@@ -19,7 +18,6 @@ from scorecards.selectors import champion_averages_many, open_quarters_many, sco
 from surveys.selectors import latest_survey_index_many
 
 from .models import AccountHealth
-from .overview import portfolio_changed
 
 # Accounts recomputed together by the nightly run: large enough that each query reads
 # many accounts' rows, small enough that memory stays flat however large the portfolio.
@@ -86,7 +84,6 @@ def account_health_recompute_many(*, account_ids: list[int], metrics: list | Non
         ))
     AccountHealth.objects.bulk_create(rows, update_conflicts=True, unique_fields=["account"],
                                       update_fields=HEALTH_FIELDS)
-    portfolio_changed()  # a bulk write sends no post_save
     return len(rows)
 
 
@@ -115,7 +112,6 @@ def accounts_recompute_all() -> int:
             count += _recompute(chunk)
     finally:
         gc.unfreeze()
-    every_account_changed()  # the trends' bulk writes send no signal
     return count
 
 

@@ -1,19 +1,20 @@
 from __future__ import annotations
 
+import json
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from accounts.access import can_see_portfolio
-from accounts.page_cache import known_parameters
+from accounts.links import known_parameters
 
 from . import charts, exports, selectors
 from .forms import PAGE_PARAMETERS, PortfolioFilterForm
-from .overview import cached, overview_for
+from .overview import overview_for
 
 
 def _check_access(request: HttpRequest) -> None:
@@ -64,16 +65,8 @@ def _headers(query: selectors.PortfolioQuery) -> list[dict]:
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     _check_access(request)
-    # Links on the page keep the parameters of the URL that the page reads (any other is
-    # ignored), and rows say "12 days ago": those parameters and the day are what the
-    # rendered page depends on.
+    # Links on the page keep the parameters of the URL that the page reads; any other is ignored.
     params = known_parameters(request.GET, PAGE_PARAMETERS)
-    depends_on = ("page", str(timezone.localdate()), sorted(params.lists()))
-    content = cached(request.user, depends_on, lambda: _content(request, params))
-    return render(request, "portfolio/portfolio.html", {"content": content})
-
-
-def _content(request: HttpRequest, params: QueryDict) -> str:
     form = PortfolioFilterForm.for_user(params, request.user)
     query = form.query()
     quarter = selectors.last_quarter()
@@ -93,7 +86,7 @@ def _content(request: HttpRequest, params: QueryDict) -> str:
         "levels_figure": charts.levels_figure(overview.level_counts),
         "levels_description": charts.levels_description(overview.level_counts),
     }
-    return render_to_string("portfolio/_content.html", context, request)
+    return render(request, "portfolio/portfolio.html", context)
 
 
 @require_safe
@@ -102,8 +95,9 @@ def matrix(request: HttpRequest) -> HttpResponse:
     """The health matrix of the accounts the page's filters match, as a Plotly figure: a
     point per account, so the page fetches it on its own instead of carrying it."""
     form = _filters(request)
-    figure = overview_for(request.user, form.query(), selectors.last_quarter()).matrix_json
-    return HttpResponse(figure, content_type="application/json")
+    points = selectors.points(request.user, form.query(), selectors.last_quarter())
+    return HttpResponse(json.dumps(charts.health_matrix_figure(points), separators=(",", ":")),
+                        content_type="application/json")
 
 
 def _filename(extension: str) -> str:

@@ -10,8 +10,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from accounts.api.base import AccountScopedViewSet, Conflict, EditConflictSerializer
-from accounts.api.pagination import CachedListPagination, list_query
-from accounts.page_cache import cached_part
+from accounts.api.pagination import KnownParametersPagination
 from accounts.quarters import QUARTER_PATTERN, Quarter
 
 from . import selectors, services
@@ -87,7 +86,7 @@ class DimensionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
 class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AccountScopedViewSet):
     model = Assessment
     serializer_class = AssessmentSerializer
-    pagination_class = CachedListPagination
+    pagination_class = KnownParametersPagination
     filterset_fields = ["side", "status"]
     query_parameters = ["quarter"]  # read by scoped_queryset
     ordering_fields = ["quarter", "side"]
@@ -95,17 +94,6 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Accoun
 
     def can_write(self, access):
         return access.can_write_scorecard_for(access.side)
-
-    def list(self, request, *args, **kwargs):
-        # Kept in the cache until one of the account's scorecards, dimensions or releases
-        # changes (accounts.page_cache): what the blind rule shows depends only on the
-        # viewer's side; the page links carry the host and the parameters the list reads.
-        depends_on = ("api-assessments", self.access.side, request.get_host(), sorted(list_query(self).lists()))
-
-        def page() -> dict:
-            return super(AssessmentViewSet, self).list(request, *args, **kwargs).data
-
-        return Response(cached_part(self.access.account.pk, depends_on, page))
 
     def scoped_queryset(self):
         # the serializer reads the ratings, for a whole page at once

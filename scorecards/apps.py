@@ -22,14 +22,3 @@ class ScorecardsConfig(AppConfig):
         from .reminders import SCORECARD_MISSING
 
         register(SCORECARD_MISSING)
-
-        # The API's assessment lists are cached per account (accounts.page_cache).
-        from operator import attrgetter
-
-        from accounts.page_cache import watch
-
-        from .models import Assessment, Dimension, QuarterRelease, Rating
-
-        for model in (Assessment, Dimension, QuarterRelease):
-            watch(model)
-        watch(Rating, attrgetter("assessment.account_id"))

@@ -13,7 +13,6 @@ from django.utils import timezone
 from accounts.access import AccountAccess
 from accounts.concurrency import EditConflict
 from accounts.models import PartnerAccount, User
-from accounts.page_cache import account_changed
 from accounts.quarters import Quarter
 from accounts.signals import account_figures_changed
 
@@ -176,7 +175,6 @@ def _stamp_saved(assessment: Assessment, stamp: EditStamp | None) -> None:
     Assessment.objects.filter(pk=assessment.pk).update(
         updated_at=assessment.updated_at, revision=assessment.revision, editor=assessment.editor
     )
-    account_changed([assessment.account_id])  # an update sends no post_save
 
 
 def _save_ratings(assessment: Assessment, ratings: dict[int, RatingInput], by: User) -> None:

@@ -197,10 +197,14 @@ class Invitation(models.Model):
     # SHA-256 of the personal links (the invitation's and the reminder's); never the links.
     token_hash = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
     reminder_token_hash = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
-    # Claims: each is set by a conditional UPDATE (… WHERE invited_at IS NULL) before the
-    # e-mail goes out, so the invitation and the reminder are each sent exactly once.
+    # When each e-mail went out, set as soon as the mail server accepted it; and the
+    # leases: when an attempt to send it began, set by a conditional UPDATE (… WHERE
+    # invited_at IS NULL AND nobody is sending it) before it goes out, so the invitation
+    # and the reminder are each sent once (see surveys.services).
     invited_at = models.DateTimeField(null=True, blank=True, editable=False)
     reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    invite_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    remind_started_at = models.DateTimeField(null=True, blank=True, editable=False)
     answered = models.BooleanField(default=False, editable=False)
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -208,7 +212,8 @@ class Invitation(models.Model):
     # Who was invited, and by whom, is kept in history; the link hashes, the sending and
     # the answering are not (they change only through UPDATEs, which history does not see).
     history = HistoricalRecords(
-        excluded_fields=["token_hash", "reminder_token_hash", "invited_at", "reminded_at", "answered"]
+        excluded_fields=["token_hash", "reminder_token_hash", "invited_at", "reminded_at", "invite_started_at",
+                         "remind_started_at", "answered"]
     )
 
     class Meta:

@@ -8,14 +8,27 @@ Only its SHA-256 is stored. The token is made at the moment the e-mail is sent, 
 exists in that e-mail and nowhere else; the reminder carries a second token for the
 same invitation, and either link works until the person answers or the round closes.
 
-Exactly once
-------------
-Respondents need no login, so their e-mails cannot use the per-user claims of
-``notifications``. The invitation row is the claim instead: ``invited_at`` (and
-``reminded_at``) is set by ``UPDATE … WHERE invited_at IS NULL`` inside the
-transaction that sends the e-mail, and the e-mail goes out only if that UPDATE changed
-the row. A second run, a retry or a concurrent worker changes nothing and sends
-nothing; an e-mail that fails rolls the claim back so that the retry sends it.
+Exactly once, as far as SMTP allows
+-----------------------------------
+Respondents need no login, so their e-mails cannot use the per-user claims and the
+outbox of ``notifications`` — and an outbox row would have to keep the link, which must
+exist in the e-mail only. The invitation row is the claim instead, with the same
+discipline as the outbox (``notifications.services`` explains it):
+
+1. **Lease** (one conditional UPDATE, committed): ``invite_started_at`` is set, with the
+   hash of a fresh link, only if the invitation is not sent (``invited_at IS NULL``) and
+   nobody is sending it (no attempt, or one older than ``TANDEM_EMAIL_LEASE_SECONDS``).
+   A second run, a retry or a concurrent worker changes nothing and sends nothing.
+2. **Send** outside any transaction, on the run's open connection, which returns on the
+   server's 250 after DATA; **record**: ``invited_at`` is committed at once.
+
+A send that fails lifts the lease, so the next run sends it (with a new link). A worker
+that dies mid-send leaves the lease; once it is over, the next run sends it again. The
+reminder works the same way on ``remind_started_at``, ``reminder_token_hash`` and
+``reminded_at``. The window left is the outbox's: between the server's 250 after DATA and
+the commit of ``invited_at``. There the person gets the e-mail twice, and — the link
+being made at send time and never kept — the second carries a new link and its own
+Message-ID: the first link then stops working and its page says to use the newer e-mail.
 
 Who counts as a firm's people, and how a round is kept from being rigged
 ------------------------------------------------------------------------
@@ -86,14 +99,15 @@ import hashlib
 import logging
 import re
 import secrets
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -102,7 +116,7 @@ from accounts.concurrency import EditConflict, insert
 from accounts.models import PartnerAccount, Side, User
 from accounts.quarters import Quarter
 from accounts.signals import account_figures_changed
-from notifications.services import OneByOne, mail_subject
+from notifications.services import MailServer, OneByOne, email_lease_over, mail_subject
 from plans.models import RosterEntry
 
 from . import selectors
@@ -436,7 +450,7 @@ def survey_link(token: str) -> str:
     return f"{settings.TANDEM_BASE_URL}{reverse('survey_answer', args=[token])}"
 
 
-def _survey_email(invitation: Invitation, token: str, *, reminder: bool) -> None:
+def _survey_email(invitation: Invitation, token: str, *, reminder: bool) -> EmailMessage:
     survey = invitation.round
     account = survey.account
     other = other_firm_name(account, invitation.side)
@@ -462,10 +476,9 @@ def _survey_email(invitation: Invitation, token: str, *, reminder: bool) -> None
     ]
     if reminder:
         lines += ["", "If you kept the first e-mail, its link works too."]
-    send_mail(
+    return EmailMessage(
         subject=mail_subject(f"{'Reminder: ' if reminder else ''}the {survey.quarter} survey on working with {other}"),
-        message="\n".join(lines), from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[invitation.email],
-        fail_silently=False,
+        body="\n".join(lines), from_email=settings.DEFAULT_FROM_EMAIL, to=[invitation.email],
     )
 
 
@@ -473,47 +486,68 @@ def _invitation(invitation_id: int) -> Invitation | None:
     return Invitation.objects.select_related("round__account").filter(pk=invitation_id).first()
 
 
-# The claiming UPDATEs filter on the invitation's own columns only: a condition on the
+@dataclass(frozen=True)
+class _Mail:
+    """One of the two e-mails of an invitation, by the columns that carry it."""
+
+    reminder: bool
+    sent: str  # when it went out: the claim that it did
+    started: str  # the lease: when an attempt to send it began
+    token_hash: str  # its link's hash
+
+
+INVITATION_MAIL = _Mail(reminder=False, sent="invited_at", started="invite_started_at", token_hash="token_hash")
+REMINDER_MAIL = _Mail(reminder=True, sent="reminded_at", started="remind_started_at",
+                      token_hash="reminder_token_hash")
+
+
+# The leasing UPDATE filters on the invitation's own columns only: a condition on the
 # round would make Django write ``WHERE id IN (SELECT …)``, which PostgreSQL does not
 # re-check against the row a concurrent worker just changed. The round is checked first.
 
 
-@transaction.atomic
-def invitation_send(*, invitation_id: int) -> bool:
+def _survey_mail_send(invitation: Invitation, mail: _Mail, mail_server: MailServer | None, **still) -> bool:
+    """Lease, send with a fresh link, record (see the module's docstring). ``still``: what
+    else must hold of the invitation's own columns. False if it went already, somebody
+    else is sending it, or ``still`` no longer holds: nothing is sent then."""
+    token, hashed = _new_token()
+    nobody_sending = Q(**{f"{mail.started}__isnull": True}) | Q(**{f"{mail.started}__lt": email_lease_over()})
+    leased = Invitation.objects.filter(
+        nobody_sending, pk=invitation.pk, **{f"{mail.sent}__isnull": True}, **still
+    ).update(**{mail.started: timezone.now(), mail.token_hash: hashed})
+    if not leased:
+        return False
+    try:
+        with (nullcontext(mail_server) if mail_server else MailServer()) as server:
+            server.send(_survey_email(invitation, token, reminder=mail.reminder))
+    except Exception:
+        Invitation.objects.filter(pk=invitation.pk, **{mail.token_hash: hashed}).update(**{mail.started: None})
+        raise
+    # The window: the server has accepted the message; until this commits, nothing says so.
+    Invitation.objects.filter(pk=invitation.pk).update(**{mail.sent: timezone.now(), mail.started: None})
+    return True
+
+
+def invitation_send(*, invitation_id: int, mail_server: MailServer | None = None) -> bool:
     """E-mail the invitation with a fresh personal link, once. False if it was already
-    sent (or the round is not open): nothing is sent then."""
+    sent, is being sent (or the round is not open): nothing is sent then."""
     invitation = _invitation(invitation_id)
     if invitation is None or invitation.invited_at is not None or not invitation.round.is_open:
         return False
-    token, hashed = _new_token()
-    claimed = Invitation.objects.filter(pk=invitation_id, invited_at__isnull=True).update(
-        invited_at=timezone.now(), token_hash=hashed
-    )
-    if not claimed:
-        return False
-    _survey_email(invitation, token, reminder=False)
-    return True
+    return _survey_mail_send(invitation, INVITATION_MAIL, mail_server)
 
 
 def _reminder_window(survey: SurveyRound, today: dt.date) -> bool:
     return survey.is_open and today <= survey.closes_on <= today + dt.timedelta(days=REMINDER_DAYS_BEFORE_CLOSE)
 
 
-@transaction.atomic
-def invitation_remind(*, invitation_id: int, today: dt.date) -> bool:
+def invitation_remind(*, invitation_id: int, today: dt.date, mail_server: MailServer | None = None) -> bool:
     """E-mail the one reminder, with a second personal link, to someone who has not
     answered, in the last days before the round closes. False when not due or already sent."""
     invitation = _invitation(invitation_id)
     if invitation is None or not _reminder_window(invitation.round, today):
         return False
-    token, hashed = _new_token()
-    claimed = Invitation.objects.filter(
-        pk=invitation_id, reminded_at__isnull=True, invited_at__isnull=False, answered=False,
-    ).update(reminded_at=timezone.now(), reminder_token_hash=hashed)
-    if not claimed:
-        return False
-    _survey_email(invitation, token, reminder=True)
-    return True
+    return _survey_mail_send(invitation, REMINDER_MAIL, mail_server, invited_at__isnull=False, answered=False)
 
 
 def _invitations_pending(**round_filter) -> list[int]:
@@ -522,18 +556,19 @@ def _invitations_pending(**round_filter) -> list[int]:
     ).order_by("round_id", "pk").values_list("pk", flat=True))
 
 
-def _invite_each(batch: OneByOne, invitation_ids: list[int]) -> int:
+def _invite_each(batch: OneByOne, invitation_ids: list[int], mail_server: MailServer) -> int:
     return sum(
-        bool(batch.attempt(f"invitation {pk}", lambda pk=pk: invitation_send(invitation_id=pk)))
+        bool(batch.attempt(f"invitation {pk}", lambda pk=pk: invitation_send(invitation_id=pk,
+                                                                             mail_server=mail_server)))
         for pk in invitation_ids
     )
 
 
 def round_invitations_send(*, round_id: int) -> int:
-    """Send the invitations of one round that have not gone out yet; each in its own
-    transaction, so one bad address does not hold back the others (see ``OneByOne``)."""
-    with OneByOne(f"Invitations of survey round {round_id}") as batch:
-        return _invite_each(batch, _invitations_pending(round_id=round_id))
+    """Send the invitations of one round that have not gone out yet, one by one, so one
+    bad address does not hold back the others (see ``OneByOne``)."""
+    with OneByOne(f"Invitations of survey round {round_id}") as batch, MailServer() as mail_server:
+        return _invite_each(batch, _invitations_pending(round_id=round_id), mail_server)
 
 
 def reminders_due(today: dt.date) -> list[int]:
@@ -557,11 +592,12 @@ def survey_mail_send_due(today: dt.date) -> MailRun:
     (say the broker was down when the round opened) and the reminders due. Safe to run
     as often as you like: every e-mail is claimed once."""
     closed = rounds_close_due(today)
-    with OneByOne(f"Survey mail on {today}") as batch:
-        invited = _invite_each(batch, _invitations_pending())
+    with OneByOne(f"Survey mail on {today}") as batch, MailServer() as mail_server:
+        invited = _invite_each(batch, _invitations_pending(), mail_server)
         reminded = sum(
             bool(batch.attempt(f"reminder of invitation {pk}",
-                               lambda pk=pk: invitation_remind(invitation_id=pk, today=today)))
+                               lambda pk=pk: invitation_remind(invitation_id=pk, today=today,
+                                                               mail_server=mail_server)))
             for pk in reminders_due(today)
         )
         log.info("Surveys on %s: %d rounds closed, %d invitations and %d reminders sent, %d failed.", today,

@@ -15,7 +15,7 @@ from . import services
 
 @shared_task(
     name="surveys.send_round_invitations",
-    autoretry_for=TRANSIENT_ERRORS, retry_backoff=30, retry_backoff_max=1800, retry_jitter=True, max_retries=6,
+    autoretry_for=TRANSIENT_ERRORS, retry_backoff=30, retry_backoff_max=600, retry_jitter=True, max_retries=6,
     soft_time_limit=600, time_limit=660,
 )
 def send_round_invitations(round_id: int) -> int:
@@ -25,11 +25,12 @@ def send_round_invitations(round_id: int) -> int:
 
 @shared_task(
     name="surveys.send_due_survey_mail",
-    autoretry_for=TRANSIENT_ERRORS, retry_backoff=30, retry_backoff_max=1800, retry_jitter=True, max_retries=6,
-    soft_time_limit=1800, time_limit=1900,
+    autoretry_for=TRANSIENT_ERRORS, retry_backoff=30, retry_backoff_max=600, retry_jitter=True, max_retries=6,
+    soft_time_limit=600, time_limit=660,
 )
 def send_due_survey_mail(today: str | None = None) -> dict:
-    """Daily: close rounds past their last day, catch up on invitations, send reminders."""
+    """Hourly in the working day: close rounds past their last day, catch up on invitations,
+    send reminders."""
     day = dt.date.fromisoformat(today) if today else timezone.localdate()
     run = services.survey_mail_send_due(day)
     return {"closed": run.closed, "invited": run.invited, "reminded": run.reminded}

@@ -2,9 +2,12 @@
 
 one account (``account``) with a member in each role, a second account
 (``other_account``) that none of them belongs to, and people with global roles.
+Also outages: of the Redis cache (``redis_down``) and of the broker (``broker_down``).
 """
 
+import socket
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import pytest
 
@@ -81,3 +84,61 @@ def client_for(client, user):
     if user is not None:
         client.force_login(user)
     return client
+
+
+def closed_port() -> int:
+    """A local port nothing listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def redis_down(settings):
+    """The cache, as deployed with REDIS_URL, at a Redis that is down."""
+    settings.CACHES = {"default": {"BACKEND": "config.cache.DegradingRedisCache",
+                                   "LOCATION": f"redis://127.0.0.1:{closed_port()}/2", "KEY_PREFIX": "tandem"}}
+
+
+@pytest.fixture
+def broker_down():
+    """Tasks go to a Redis broker that is down instead of running in-process, until
+    ``broker_down.end()``: then they run in-process again."""
+    from config.celery_app import app
+
+    before = app.conf.broker_url, app.conf.task_always_eager
+
+    def use(broker_url, eager):
+        app.conf.broker_url, app.conf.task_always_eager = broker_url, eager
+        app._pool = app.amqp._producer_pool = None  # both are made for one broker
+
+    use(f"redis://127.0.0.1:{closed_port()}/2", eager=False)
+    yield SimpleNamespace(end=lambda: use(*before))
+    use(*before)
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory):
+    """One migrated SQLite file per run, which tests that start real processes copy."""
+    from .processes import migrated_sqlite
+
+    return migrated_sqlite(tmp_path_factory.mktemp("migrated"))
+
+
+@pytest.fixture
+def processes(tmp_path):
+    """Real processes for one test (tests/processes.py); none outlives it."""
+    from .processes import Processes
+
+    started = Processes(tmp_path)
+    yield started
+    started.kill_all()
+
+
+@pytest.fixture
+def redis_server(processes):
+    """A redis-server of the test's own, which it may stop and start (tests/processes.py);
+    mark the test ``needs_redis_server``."""
+    from .processes import redis_server_started
+
+    return redis_server_started(processes)

@@ -18,19 +18,3 @@ def assert_query_count_is_constant(client, user, url, grow, pinned: int) -> None
     after = count_queries(client, url)
     assert (before, after) == (pinned, pinned), f"{url}: {before} queries, then {after} with more data"
 
-
-def assert_cached_query_counts(client, user, url, grow, *, changed: int, unchanged: int, forget=None) -> None:
-    """A cached page (``accounts.versioned_cache``) costs ``changed`` queries on the first
-    visit after its cache is forgotten (``forget()``; the portfolio's unless given) and
-    ``unchanged`` on the next, as many with more data (``grow()``) as before."""
-    from portfolio.overview import portfolio_changed
-
-    forget = forget or portfolio_changed
-    client.force_login(user)
-    client.get(url)  # warm caches (content types, session)
-    counts = []
-    for change in (forget, grow):
-        change()
-        forget()
-        counts.append((count_queries(client, url), count_queries(client, url)))
-    assert counts == [(changed, unchanged)] * 2, f"{url}: {counts}, then with more data"

@@ -12,7 +12,7 @@ from django.contrib.auth.models import Permission
 from django.test import RequestFactory
 from django.urls import NoReverseMatch, reverse
 
-from notifications.models import Notification
+from notifications.models import Notification, OutgoingEmail
 from plans.models import Meeting
 from scorecards.models import Assessment, Rating
 from surveys.models import SurveyRound
@@ -39,8 +39,10 @@ DECISIONS = {
     "accounts.PartnerAccount": "editable",
     "accounts.Membership": "editable",
     "accounts.ApiToken": "editable",  # revoking only
+    "accounts.FollowUp": "read-only",  # operational: only the worker changes them
     "notifications.Notification": "hidden",
     "notifications.ReminderClaim": "read-only",
+    "notifications.OutgoingEmail": "read-only",  # to whom, when, why not: never its subject or body
     "notifications.EmailOptOut": "read-only",
     "plans.PlanSettings": "read-only",
     "plans.RosterEntry": "read-only",
@@ -103,9 +105,13 @@ def hidden_things(cast):
     survey, links = open_round(account, home=1, partner=3)
     answer(links[RESPONDENT], [2] * survey.statements.count(), comments={1: SURVEY_COMMENT})
     meeting(account, kind=Meeting.Kind.INTERNAL, days=-3, internal_notes=INTERNAL_NOTE, minutes=INTERNAL_NOTE)
-    Notification.objects.create(
+    notification = Notification.objects.create(
         user=cast["partner_champion"], account=account, kind="scorecard_missing", subject_key="x",
         title="Submit your scorecard", body=NOTIFICATION,
+    )
+    OutgoingEmail.objects.create(
+        notification=notification, to=cast["partner_champion"].email, subject=f"[Tandem] {NOTIFICATION}",
+        body=NOTIFICATION, message_id="<1.2.3@tandem.example.com>",
     )
     return cast
 

@@ -1,23 +1,18 @@
-"""Background recomputes: debounced per account after results change, nightly for all,
+"""Background recomputes: after results change (see test_outbox.py), nightly for all,
 and the health roll-ups they store for the portfolio."""
 
 from __future__ import annotations
 
-from unittest import mock
-
 import pytest
 from django.conf import settings
-from django.core.cache import cache
-from kombu.exceptions import OperationalError as BrokerDown
 
 from accounts.models import Side
 from accounts.quarters import Quarter
 from config.celery_app import app
-from dashboards.models import MetricResult, MetricTrend
-from dashboards.tasks import recompute_account_trends
+from dashboards.models import MetricTrend
 from portfolio.models import AccountHealth
 from portfolio.services import account_health_recompute
-from portfolio.tasks import recompute_account_health, recompute_all_accounts
+from portfolio.tasks import recompute_all_accounts
 
 from .factories import (
     AssessmentFactory,
@@ -29,45 +24,6 @@ from .factories import (
 )
 
 Q = Quarter.parse
-
-
-@pytest.fixture
-def debounced(settings):
-    settings.TANDEM_RECOMPUTE_DELAY_SECONDS = 15
-    cache.clear()
-    yield
-    cache.clear()
-
-
-def test_a_burst_of_saves_enqueues_one_recompute_per_account_after_commit(
-    cast, debounced, django_capture_on_commit_callbacks
-):
-    metrics = list(with_default_metrics(cast.account).metrics.active()[:3])
-    with (
-        mock.patch.object(recompute_account_trends, "apply_async") as trends,
-        mock.patch.object(recompute_account_health, "apply_async") as health,
-    ):
-        with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            for metric in metrics:
-                record_figure(metric, "2026-Q1", 90, by=cast["manager"])
-        trends.assert_not_called()  # nothing before the commit
-        for callback in callbacks:
-            callback()
-        with django_capture_on_commit_callbacks(execute=True):
-            record_figure(metrics[0], "2026-Q1", 91, by=cast["manager"])  # still within the delay
-    trends.assert_called_once_with(args=[cast.account.pk], countdown=15)
-    health.assert_called_once_with(args=[cast.account.pk], countdown=15)
-
-
-def test_a_broker_that_is_down_does_not_break_saving(cast, debounced, django_capture_on_commit_callbacks):
-    metric = with_default_metrics(cast.account).metrics.active().first()
-    with (
-        mock.patch.object(recompute_account_trends, "apply_async", side_effect=BrokerDown("no broker")),
-        mock.patch.object(recompute_account_health, "apply_async", side_effect=BrokerDown("no broker")),
-        django_capture_on_commit_callbacks(execute=True),
-    ):
-        record_figure(metric, "2026-Q1", 90, by=cast["manager"])
-    assert MetricResult.objects.filter(metric=metric).exists()
 
 
 @pytest.fixture

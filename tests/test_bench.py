@@ -1,11 +1,13 @@
-"""The benchmark's own parts: seed_bench, the query counter, the batched recompute and the
-results table. The benchmark itself (`make bench`) is not part of the suite."""
+"""The benchmark's own parts: its data (python -m bench.seed), the query counter, the
+batched recompute and the results table. The benchmark itself (`make bench`) is not part of the suite."""
 
 import datetime as dt
-import io
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
-from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.http import HttpResponse
 from django.test import RequestFactory
@@ -14,11 +16,22 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership, PartnerAccount, Side, User
-from bench.report import NOT_AVAILABLE, BenchRun, LoadRun, PageResult, Recompute, Sample, percentile, render
+from bench import seed as bench_seed
+from bench.data import BENCH_ADMIN, LOAD_USER_PREFIX
+from bench.report import (
+    NOT_AVAILABLE,
+    BenchRun,
+    BrowserVisit,
+    LoadRun,
+    PageResult,
+    Recompute,
+    Sample,
+    percentile,
+    render,
+)
 from config.bench import QUERY_HEADER, QueryCountMiddleware
 from dashboards.models import MetricDefinition, MetricResult, MetricTrend
 from plans.models import Action, Meeting
-from portfolio.bench_seed import BENCH_ADMIN, LOAD_USER_PREFIX
 from portfolio.models import AccountHealth
 from portfolio.services import accounts_recompute_all
 from scorecards.models import Assessment, Rating
@@ -41,6 +54,11 @@ def bench_rows() -> dict[str, int]:
     }
 
 
+def seed(*argv: str) -> None:
+    """``python -m bench.seed`` with these arguments, run in this process on the test database."""
+    bench_seed.main(list(argv))
+
+
 @pytest.fixture
 def bench_settings(settings):
     settings.TANDEM_BENCH = True
@@ -48,7 +66,7 @@ def bench_settings(settings):
 
 
 def test_seed_bench_builds_every_accounts_full_history_and_a_second_run_adds_nothing(db, bench_settings):
-    call_command("seed_bench", "--accounts", "3", "--quarters", "4", stdout=io.StringIO())
+    seed("--accounts", "3", "--quarters", "4")
 
     rows = bench_rows()
     assert rows == {
@@ -63,29 +81,40 @@ def test_seed_bench_builds_every_accounts_full_history_and_a_second_run_adds_not
     assert User.objects.get(username=BENCH_ADMIN).is_administrator
     assert User.objects.filter(username__startswith=LOAD_USER_PREFIX).count() == 32
 
-    call_command("seed_bench", "--accounts", "3", "--quarters", "4", stdout=io.StringIO())
+    seed("--accounts", "3", "--quarters", "4")
     assert bench_rows() == rows
 
 
 def test_seed_bench_grows_the_same_data_to_more_accounts(db, bench_settings):
-    call_command("seed_bench", "--accounts", "2", "--quarters", "4", stdout=io.StringIO())
-    call_command("seed_bench", "--accounts", "3", "--quarters", "4", stdout=io.StringIO())
+    seed("--accounts", "2", "--quarters", "4")
+    seed("--accounts", "3", "--quarters", "4")
 
     assert sorted(PartnerAccount.objects.values_list("slug", flat=True)) == ["bench-0001", "bench-0002", "bench-0003"]
     assert MetricResult.objects.count() == 3 * 14 * 4
 
 
 def test_seed_bench_refuses_a_different_number_of_quarters_clearly(db, bench_settings):
-    call_command("seed_bench", "--accounts", "1", "--quarters", "4", "--no-recompute", stdout=io.StringIO())
+    seed("--accounts", "1", "--quarters", "4", "--no-recompute")
 
-    with pytest.raises(CommandError, match="4 quarters of results, not 8"):
-        call_command("seed_bench", "--accounts", "2", "--quarters", "8")
+    with pytest.raises(SystemExit, match="4 quarters of results, not 8"):
+        seed("--accounts", "2", "--quarters", "8")
 
 
 def test_seed_bench_refuses_to_write_anywhere_but_the_bench_database(db):
-    with pytest.raises(CommandError, match="only against the bench database"):
-        call_command("seed_bench", "--accounts", "1", "--quarters", "1")
+    with pytest.raises(SystemExit, match="only against the bench database"):
+        seed("--accounts", "1", "--quarters", "1")
     assert not PartnerAccount.objects.exists()
+
+
+def test_bench_seed_runs_from_the_command_line_and_refuses_other_settings():
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.seed", "--accounts", "1", "--quarters", "1"],
+        cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True, timeout=60,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"},
+    )
+
+    assert result.returncode == 1
+    assert "runs only against the bench database" in result.stderr
 
 
 def test_the_query_counter_counts_the_pages_queries_and_not_the_transaction(db):
@@ -101,10 +130,10 @@ def test_the_query_counter_counts_the_pages_queries_and_not_the_transaction(db):
 
 
 def test_the_nightly_recompute_costs_the_same_queries_for_two_accounts_as_for_four(db, bench_settings):
-    call_command("seed_bench", "--accounts", "2", "--quarters", "4", "--no-recompute", stdout=io.StringIO())
+    seed("--accounts", "2", "--quarters", "4", "--no-recompute")
     with CaptureQueriesContext(connection) as two:
         assert accounts_recompute_all() == 2
-    call_command("seed_bench", "--accounts", "4", "--quarters", "4", "--no-recompute", stdout=io.StringIO())
+    seed("--accounts", "4", "--quarters", "4", "--no-recompute")
     with CaptureQueriesContext(connection) as four:
         assert accounts_recompute_all() == 4
 
@@ -151,7 +180,7 @@ def a_run(**pages) -> BenchRun:
     results.append(PageResult("API", "/api/v1/accounts/", available=False))
     return BenchRun(
         machine=[("Machine", "test box")], settings=[("Settings", "bench")], small_accounts=10, big_accounts=1000,
-        quarters=40, seeding=[("seed_bench", 12.5)], pages=results,
+        quarters=40, seeding=[("bench.seed", 12.5)], pages=results,
         recompute=Recompute(seconds=6.0, raw_read_seconds=3.0, rows=560_000, accounts=1000),
         load=LoadRun(users=32, seconds=60.0, requests=6000, errors=0, p50_ms=80.0, p99_ms=400.0, paths=100),
         worker_rss_mb=[120.0, 130.0],
@@ -195,11 +224,29 @@ def test_a_run_names_each_missed_budget():
     assert "- ✗ plan: 13 queries (budget 12)" in render(run)
 
 
-def test_the_first_visit_after_a_change_is_reported_beside_the_budgets_not_held_to_them():
-    run = a_run(portfolio=(sample(12), sample(14)))
-    run.pages.append(PageResult("portfolio after a change", "/portfolio/", small=sample(30), big=sample(90),
-                                after_change=True))
+def test_the_browser_figures_are_held_to_their_budgets_and_a_chart_not_drawn_is_an_error():
+    run = a_run()
+    run.browser_note = "Headless Chromium."
+    run.browser = [
+        BrowserVisit("dashboard", "/d/", "first", bytes=812_345, requests=7, static_requests=6, charts=14,
+                     drawn_ms=900.0, byte_budget=800_000),
+        BrowserVisit("dashboard", "/d/", "second", bytes=106_000, requests=2, static_requests=1, charts=14,
+                     drawn_ms=700.0),
+        BrowserVisit("portfolio", "/p/", "first", bytes=900_000, requests=8, static_requests=6, charts=2,
+                     drawn_ms=800.0),
+        BrowserVisit("portfolio", "/p/", "second", bytes=30_000, requests=2, static_requests=0, charts=2,
+                     drawn_ms=None, errors=["the charts were not all drawn within 60 s"]),
+    ]
 
-    assert run.budget_misses() == []
-    assert "| portfolio after a change (`/portfolio/`) | 90.0 | 91.0 | 9.00× | 3.00× | 5 | 1,000 | 30.0 | – | – | " \
-           "once per change (see below) |" in render(run)
+    assert run.budget_misses() == [
+        "dashboard, first visit in the browser: 812 kB transferred (budget 800 kB)",
+        "dashboard, second visit in the browser: static files fetched again: 1 (budget 0)",
+    ]
+    assert run.errors() == ["portfolio, second visit in the browser: the charts were not all drawn within 60 s"]
+    text = render(run)
+    assert "## In the browser\n\nHeadless Chromium.\n" in text
+    assert ("| dashboard (`/d/`) | first | 812.3 kB | 7 | 6 | 14 | 900 ms | "
+            "✗ 812 kB transferred (budget 800 kB) |") in text
+    assert "| portfolio (`/p/`) | first | 900.0 kB | 8 | 6 | 2 | 800 ms | ✓ |" in text
+    assert ("| portfolio (`/p/`) | second | 30.0 kB | 2 | 0 | 2 | – | "
+            "✗ error: the charts were not all drawn within 60 s |") in text

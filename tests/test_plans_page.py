@@ -1,16 +1,18 @@
 """The plan page's actions: every open one, the recently done, and on request every
-done one; and the one link each row offers."""
+done one; the one link each row offers; and its forms, which post."""
 
 import datetime as dt
+import re
 
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Side
-from plans.models import Action
+from plans.models import Action, Topic
 from plans.selectors import RECENTLY_DONE_DAYS
 
-from .plans_helpers import action, person
+from .plans_helpers import action, person, topic
 from .scorecards_helpers import text_of
 
 
@@ -62,3 +64,14 @@ def test_editors_get_an_edit_link_owners_an_update_link_and_viewers_none(client,
     assert links(cast["manager"]) == {("action_edit", owned.pk), ("action_edit", not_mine.pk)}
     assert links(cast["champion"]) == {("action_progress", owned.pk)}
     assert links(cast["viewer"]) == set()
+
+
+def test_a_form_on_the_plan_posts_with_the_token_the_page_gave(cast):
+    move = reverse("plans:topic_move", args=[cast.account.slug, topic(cast.account, "Move me").pk])
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(cast["manager"])
+    html = browser.get(reverse("plans:plan", args=[cast.account.slug])).content.decode()
+    form = html[html.index(f'action="{move}"'):]
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+    assert browser.post(move, {"csrfmiddlewaretoken": token, "status": Topic.Status.SHORT_LIST}).status_code == 302
+    assert Topic.objects.get(title="Move me").status == Topic.Status.SHORT_LIST

@@ -13,11 +13,10 @@ from django.urls import reverse
 from accounts.models import Membership, PartnerAccount, RelationshipLevel, User
 from accounts.quarters import Quarter
 from portfolio.models import AccountHealth
-from portfolio.overview import portfolio_changed
 from portfolio.selectors import PAGE_SIZE
 
 from .factories import AccountHealthFactory, MembershipFactory, PartnerAccountFactory, UserFactory
-from .queries import assert_cached_query_counts, count_queries
+from .queries import assert_query_count_is_constant, count_queries
 
 LAST = Quarter.current().previous()
 URL = "/portfolio/"
@@ -377,27 +376,24 @@ def _grow(count, manager=None):
         owner = manager or UserFactory(username=f"am{start}")
         Membership.objects.bulk_create([Membership(user=owner, account=a, role=Role.ACCOUNT_MANAGER)
                                         for a in accounts])
-        portfolio_changed()  # as the health recompute after a bulk load says
     return grow
 
 
 def test_the_page_costs_the_same_queries_for_ten_accounts_and_a_thousand(client, cast):
     _grow(10)()
-    assert_cached_query_counts(client, cast["portfolio"], URL, _grow(990), changed=11, unchanged=6)
+    assert_query_count_is_constant(client, cast["portfolio"], URL, _grow(990), 11)
 
 
 def test_a_filtered_sorted_page_costs_the_same_for_an_account_manager(client, cast):
     grow = _grow(10, manager=cast["manager"])
     grow()
     url = f"{URL}?type=supplier&flag=any&sort=owner&q=bulk"
-    assert_cached_query_counts(client, cast["manager"], url, _grow(990, manager=cast["manager"]), changed=12,
-                             unchanged=7)
+    assert_query_count_is_constant(client, cast["manager"], url, _grow(990, manager=cast["manager"]), 12)
 
 
 def test_the_health_matrix_costs_the_same_queries_for_ten_accounts_and_a_thousand(client, cast):
     _grow(10)()
-    assert_cached_query_counts(client, cast["portfolio"], reverse("portfolio:matrix"), _grow(990), changed=6,
-                             unchanged=4)
+    assert_query_count_is_constant(client, cast["portfolio"], reverse("portfolio:matrix"), _grow(990), 6)
 
 
 def test_the_exports_cost_the_same_queries_for_ten_accounts_and_a_thousand(client, cast):

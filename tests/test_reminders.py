@@ -5,22 +5,23 @@ from __future__ import annotations
 
 import datetime as dt
 from smtplib import SMTPException
-from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
 from django.db import OperationalError
 
 from accounts.models import Membership, Side
 from accounts.quarters import Quarter
-from notifications.models import EmailOptOut, Notification, ReminderClaim
+from notifications.models import EmailOptOut, Notification, OutgoingEmail, ReminderClaim
 from notifications.reminders import Reminder, ReminderKind, iso_week, register, registered_kinds
 from notifications.services import reminders_due, reminders_send
-from notifications.tasks import TRANSIENT_ERRORS, send_due_reminders
+from notifications.tasks import TRANSIENT_ERRORS, send_due_reminders, send_pending_email
 
 from .concurrency import run_at_once
 from .factories import AssessmentFactory, record_figure, with_default_metrics
+from .mail_helpers import WorkerKilled, mail_server
 
 Q = Quarter.parse
 APRIL_2 = dt.date(2026, 4, 2)  # 2026-Q1 (Jan–Mar) has just ended, with the default calendar
@@ -123,6 +124,8 @@ def test_sending_creates_a_notification_and_an_email_with_the_link(helix, settin
     message = next(m for m in mail.outbox if m.to == [cast["manager"].email])
     assert message.subject == "[Tandem] Log the 2026-Q1 results for Helix Components"
     assert "https://tandem.example.com/accounts/helix/dashboard/2026-Q1/" in message.body
+    # The Message-ID made when the reminder was claimed: a resend would carry it too.
+    assert message.message()["Message-ID"] == OutgoingEmail.objects.get(notification=note).message_id
 
 
 def test_running_twice_sends_nothing_new(helix):
@@ -142,58 +145,114 @@ def test_the_next_quarter_is_a_new_reminder(helix):
     assert set(ReminderClaim.objects.values_list("period", flat=True)) == {"2026-Q1", "2026-Q2"}
 
 
-def test_a_retry_after_the_mail_server_failed_sends_each_reminder_once(helix):
-    """The first run fails on the second e-mail: that reminder's claim rolls back with it,
-    the others go out and stay claimed, and the run then reports the error (so that Celery
-    retries it). The retry sends the one left — nobody gets two, nobody none."""
-    from django.core.mail import send_mail as real_send_mail
-
+def test_a_retry_after_the_mail_server_failed_sends_each_email_once(helix):
+    """The first run fails on the second e-mail: the others go out, everyone has the
+    notification in the app, the failed e-mail waits with its error, and the run then
+    reports the error (so that Celery retries it). The retry sends the one left —
+    nobody gets two, nobody none."""
     calls = {"n": 0}
 
-    def flaky(*args, **kwargs):
+    def second_fails(message):
         calls["n"] += 1
-        if calls["n"] == 2:
-            raise SMTPException("421 try again later")
-        return real_send_mail(*args, **kwargs)
+        return SMTPException("421 try again later") if calls["n"] == 2 else None
 
-    with mock.patch("notifications.services.send_mail", side_effect=flaky), pytest.raises(SMTPException):
+    with mail_server(refuses=second_fails), pytest.raises(SMTPException):
         reminders_send(APRIL_2)
-    assert ReminderClaim.objects.count() == Notification.objects.count() == len(mail.outbox) == 2
+    assert ReminderClaim.objects.count() == Notification.objects.count() == 3
+    assert len(mail.outbox) == 2
+    [waiting] = OutgoingEmail.objects.filter(sent_at=None)
+    assert waiting.status == "pending" and "421 try again later" in waiting.last_error
 
-    with mock.patch("notifications.services.send_mail", side_effect=flaky):
-        retried = reminders_send(APRIL_2)
-    assert len(retried) == 1
-    assert ReminderClaim.objects.count() == Notification.objects.count() == len(mail.outbox) == 3
-    assert sorted(m.to[0] for m in mail.outbox) == sorted(
-        {m.to[0] for m in mail.outbox}
-    )  # no address twice
+    with mail_server(refuses=second_fails):
+        assert reminders_send(APRIL_2) == []  # nothing new to claim; the e-mail left goes
+    assert ReminderClaim.objects.count() == Notification.objects.count() == 3
+    recipients = [m.to[0] for m in mail.outbox]
+    assert len(recipients) == len(set(recipients)) == 3
+    assert not OutgoingEmail.objects.exclude(status="sent").exists()
 
 
-def test_a_reminder_that_cannot_be_sent_holds_back_no_other_and_goes_out_once_on_the_next_run(helix, caplog):
+def test_an_email_that_cannot_be_sent_holds_back_no_other_and_goes_out_once_on_the_next_run(helix, caplog):
     """Whatever the error — here the mail library refusing one message — the others of the
-    run go out; the failed one is logged, not counted as sent, and the next run sends it."""
+    run go out, the in-app notification arrives anyway, and the failed e-mail is logged,
+    not counted as sent, and sent by the next run."""
     cast = helix
-    from django.core.mail import send_mail as real_send_mail
 
-    def refuse_the_champion(*args, recipient_list, **kwargs):
-        if recipient_list == [cast["champion"].email]:
-            raise ValueError("Header values may not contain linefeed or carriage return characters")
-        return real_send_mail(*args, recipient_list=recipient_list, **kwargs)
+    def refuse_the_champion(message):
+        if message.to == [cast["champion"].email]:
+            return ValueError("Header values may not contain linefeed or carriage return characters")
+        return None
 
-    with mock.patch("notifications.services.send_mail", side_effect=refuse_the_champion), \
-            pytest.raises(ValueError):
+    with mail_server(refuses=refuse_the_champion), pytest.raises(ValueError):
         reminders_send(APRIL_2)
     assert sorted(m.to[0] for m in mail.outbox) == sorted([cast["manager"].email, cast["partner_champion"].email])
-    assert not ReminderClaim.objects.filter(user=cast["champion"]).exists()
-    assert not Notification.objects.filter(user=cast["champion"]).exists()
-    assert "scorecard_missing account" in caplog.text and "failed and is left for the next run" in caplog.text
+    assert Notification.objects.get(user=cast["champion"]).emailed_at is None
+    assert "failed and is left for the next run" in caplog.text
 
-    retried = reminders_send(APRIL_2)
-    assert [n.user for n in retried] == [cast["champion"]]
+    assert reminders_send(APRIL_2) == []
     assert reminders_send(APRIL_2) == []
     recipients = [m.to[0] for m in mail.outbox]
     assert len(recipients) == len(set(recipients)) == 3
+    assert Notification.objects.get(user=cast["champion"]).emailed_at is not None
     assert ReminderClaim.objects.count() == Notification.objects.count() == 3
+
+
+def test_an_email_whose_sending_was_never_confirmed_goes_again_only_after_the_lease_with_the_same_message_id(
+    helix, settings
+):
+    """The worker dies after the mail server accepted the manager's e-mail and before it
+    could record so. Until the lease is over nobody sends it again (its worker might
+    still be at it); then the next run does — the same message, with the same
+    Message-ID, which mail clients that deduplicate show once."""
+    cast = helix
+    settings.TANDEM_EMAIL_LEASE_SECONDS = 600
+    manager = cast["manager"].email
+
+    with mail_server(dies_after_accepting=lambda message: message.to == [manager]), pytest.raises(WorkerKilled):
+        reminders_send(APRIL_2)
+    unconfirmed = OutgoingEmail.objects.get(to=manager)
+    assert unconfirmed.status == "sending" and unconfirmed.sent_at is None
+    first = [m for m in mail.outbox if m.to == [manager]]
+    assert len(first) == 1
+
+    reminders_send(APRIL_2)  # at once: the others go, the manager's is left alone
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        [manager, cast["champion"].email, cast["partner_champion"].email]
+    )
+    OutgoingEmail.objects.filter(pk=unconfirmed.pk).update(
+        attempt_started_at=unconfirmed.attempt_started_at - dt.timedelta(seconds=590)
+    )
+    assert send_pending_email.apply().get() == 0  # ten seconds short of the lease
+
+    OutgoingEmail.objects.filter(pk=unconfirmed.pk).update(
+        attempt_started_at=unconfirmed.attempt_started_at - dt.timedelta(seconds=601)
+    )
+    assert send_pending_email.apply().get() == 1
+    again = [m for m in mail.outbox if m.to == [manager]]
+    assert len(again) == 2
+    assert again[0].message()["Message-ID"] == again[1].message()["Message-ID"] == unconfirmed.message_id
+    assert again[0].body == again[1].body
+    unconfirmed.refresh_from_db()
+    assert (unconfirmed.status, unconfirmed.attempts) == ("sent", 2)
+    assert send_pending_email.apply().get() == 0 and reminders_send(APRIL_2) == []
+    assert len(mail.outbox) == 4
+
+
+def test_a_failed_email_is_sent_by_the_drain_between_reminder_runs(helix):
+    with mail_server(refuses=lambda message: SMTPException("451 local error")), pytest.raises(SMTPException):
+        reminders_send(APRIL_2)
+    assert mail.outbox == [] and Notification.objects.count() == 3
+    assert set(OutgoingEmail.objects.values_list("status", "attempts")) == {("pending", 1)}
+    assert send_pending_email.apply().get() == 3
+    assert send_pending_email.apply().get() == 0
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(OutgoingEmail.objects.values_list("to", flat=True))
+
+
+def test_the_drain_is_on_the_beat_schedule():
+    from celery.schedules import crontab
+
+    entry = settings.CELERY_BEAT_SCHEDULE["send-pending-email"]
+    assert entry["task"] == "notifications.send_pending_email"
+    assert entry["schedule"] == crontab(minute="*/10")
 
 
 def test_the_task_retries_transient_errors_only():
@@ -214,6 +273,7 @@ def test_email_can_be_turned_off_per_kind_and_the_notification_still_arrives(hel
     reminders_send(APRIL_2)
     assert Notification.objects.filter(user=cast["champion"]).count() == 1
     assert Notification.objects.get(user=cast["champion"]).emailed_at is None
+    assert not OutgoingEmail.objects.filter(notification__user=cast["champion"]).exists()
     assert [m.to for m in mail.outbox if m.to == [cast["champion"].email]] == []
     assert len(mail.outbox) == 2
 

@@ -91,7 +91,7 @@ def test_the_history_heat_map_has_a_figure_per_side_with_names_in_every_cell(cli
     response = client.get(reverse("scorecards:history", args=["helix"]))
     page = response.content.decode()
     assert 'data-figure="heatmap-home"' in page and 'data-figure="heatmap-partner"' in page
-    assert "plotly.min.js" in page and "<script>" not in page
+    assert "vendor/plotly/plotly-cartesian-" in page and "<script>" not in page
     home = json.loads(page.split('id="heatmap-home" type="application/json">')[1].split("</script>")[0])
     trace = home["data"][0]
     # Eight quarters up to the current one, which nobody has rated yet.

@@ -1,6 +1,7 @@
 """A deployment with a malformed environment value stops at start-up with a message
 naming the variable, instead of running with a silently wrong setting."""
 
+import json
 import os
 import subprocess
 import sys
@@ -38,6 +39,14 @@ def run_check(settings_module="config.settings.local", *args, **env):
         ("TRUSTED_PROXY_COUNT", "-1"),
         ("API_THROTTLE_RATE", "lots"),
         ("API_THROTTLE_RATE", "100/fortnight"),
+        ("EMAIL_PORT", "smtp"),
+        ("EMAIL_PORT", "70000"),
+        ("EMAIL_USE_SSL", "perhaps"),
+        ("EMAIL_TIMEOUT", "0"),
+        ("TANDEM_EMAIL_LEASE_SECONDS", "soon"),
+        ("CELERY_VISIBILITY_TIMEOUT", "15m"),
+        ("CELERY_VISIBILITY_TIMEOUT", "0"),
+        ("CELERY_IMPORTS", "tests.slow_tasks,,"),
     ],
 )
 def test_a_malformed_environment_value_is_refused_naming_the_variable(variable, value):
@@ -67,24 +76,79 @@ def test_production_settings_pass_the_deployment_checks():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def cache_backend(**env) -> str:
+def local_settings(*names: str, **env) -> dict:
+    """The settings ``make run`` would start with under this environment."""
     environment = {k: v for k, v in os.environ.items() if k not in INHERITED_ONLY_BY_TESTS}
     environment.update(DJANGO_SETTINGS_MODULE="config.settings.local", **env)
     result = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings; "
-                               "print(settings.CACHES['default']['BACKEND'], settings.CACHES['default']['LOCATION'])"],
+        [sys.executable, "-c", "import json, django; django.setup(); from django.conf import settings; "
+                               f"print(json.dumps({{name: getattr(settings, name) for name in {names!r}}}))"],
         cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
+    return json.loads(result.stdout)
 
 
-def test_the_processes_of_a_deployment_share_one_cache_for_debouncing(tmp_path):
-    """The web server enqueues a recompute at most once per burst of saves only if all its
-    processes see the same debounce flag: Redis when there is one, else a directory."""
+def cache_backend(**env) -> str:
+    cache = local_settings("CACHES", **env)["CACHES"]["default"]
+    return f"{cache['BACKEND']} {cache['LOCATION']}"
+
+
+def test_the_processes_of_a_deployment_share_one_cache(tmp_path):
+    """The API throttle counts a user's requests over all processes only if they share the
+    cache: Redis when there is one (one that lets the site run on without it), else a
+    directory."""
     assert cache_backend(REDIS_URL="redis://127.0.0.1:6379/3") == (
-        "django.core.cache.backends.redis.RedisCache redis://127.0.0.1:6379/3"
+        "config.cache.DegradingRedisCache redis://127.0.0.1:6379/3"
     )
     assert cache_backend(TANDEM_DATA_DIR=str(tmp_path)) == (
         f"django.core.cache.backends.filebased.FileBasedCache {tmp_path / 'cache'}"
     )
+
+
+MAIL = ("EMAIL_BACKEND", "EMAIL_HOST", "EMAIL_PORT", "EMAIL_USE_TLS", "EMAIL_USE_SSL", "EMAIL_HOST_USER",
+        "EMAIL_TIMEOUT")
+# Whatever the machine running the tests has set must not decide what these tests see.
+NO_MAIL_SETTINGS = {name: "" for name in MAIL}
+
+
+def test_make_run_sends_mail_through_the_server_the_environment_names():
+    mail = local_settings(*MAIL, **{**NO_MAIL_SETTINGS, "EMAIL_HOST": "smtp.example.com", "EMAIL_PORT": "2525",
+                                   "EMAIL_USE_TLS": "true", "EMAIL_HOST_USER": "tandem"})
+    assert mail == {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend", "EMAIL_HOST": "smtp.example.com",
+        "EMAIL_PORT": 2525, "EMAIL_USE_TLS": True, "EMAIL_USE_SSL": False, "EMAIL_HOST_USER": "tandem",
+        "EMAIL_TIMEOUT": 20,  # a mail server that hangs gives up the worker after this many seconds
+    }
+
+
+def test_without_a_mail_server_make_run_prints_mail_and_a_named_backend_wins():
+    assert local_settings("EMAIL_BACKEND", **NO_MAIL_SETTINGS)["EMAIL_BACKEND"] == (
+        "django.core.mail.backends.console.EmailBackend"
+    )
+    chosen = local_settings("EMAIL_BACKEND", **{**NO_MAIL_SETTINGS, "EMAIL_HOST": "smtp.example.com",
+                                                "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend"})
+    assert chosen["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend"
+
+
+def test_a_malformed_mail_port_stops_make_run_with_a_clear_message():
+    result = run_check(**{**NO_MAIL_SETTINGS, "EMAIL_HOST": "smtp.example.com", "EMAIL_PORT": "25a"})
+    assert result.returncode != 0
+    assert "Environment variable EMAIL_PORT is malformed: got '25a', expected a whole number." in result.stderr
+
+
+def test_starttls_and_tls_from_the_start_cannot_both_be_asked_for():
+    result = run_check(**{**NO_MAIL_SETTINGS, "EMAIL_USE_TLS": "true", "EMAIL_USE_SSL": "true"})
+    assert result.returncode != 0
+    assert "EMAIL_USE_TLS and EMAIL_USE_SSL are both on" in result.stderr
+
+
+def test_production_still_sends_by_smtp_to_localhost_by_default():
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings; "
+                               "print(settings.EMAIL_BACKEND, settings.EMAIL_HOST, settings.EMAIL_PORT)"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env={**{k: v for k, v in os.environ.items() if k not in INHERITED_ONLY_BY_TESTS}, **NO_MAIL_SETTINGS,
+             "DJANGO_SETTINGS_MODULE": "config.settings.production", "SECRET_KEY": "x" * 50},
+    )
+    assert result.stdout.split() == ["django.core.mail.backends.smtp.EmailBackend", "localhost", "25"], result.stderr

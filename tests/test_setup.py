@@ -3,44 +3,23 @@
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import urllib.request
 import uuid
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _processes_with_marker(marker: str) -> list[int]:
-    """Processes whose environment carries the marker: everything `make run` started."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            if marker.encode() in (entry / "environ").read_bytes():
-                found.append(int(entry.name))
-        except (FileNotFoundError, PermissionError, ProcessLookupError):
-            continue
-    return found
+from .conftest import closed_port
+from .processes import NOT_INHERITED, processes_with_marker
+from .worker_helpers import ROOT
 
 
 @pytest.mark.slow
 def test_make_run_serves_the_demo_and_ctrl_c_stops_everything(tmp_path):
     marker = f"TANDEM_SMOKE_{uuid.uuid4().hex}"
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")}
+    port = closed_port()
+    env = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
     env.update({marker: "1", "TANDEM_DATA_DIR": str(tmp_path), "PORT": str(port)})
     make = subprocess.Popen(
         ["make", "run", f"PORT={port}"], cwd=ROOT, env=env, start_new_session=True,
@@ -59,7 +38,7 @@ def test_make_run_serves_the_demo_and_ctrl_c_stops_everything(tmp_path):
         login = urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=5)
         assert login.status == 200
         time.sleep(2)  # let the worker and beat finish starting
-        assert len(_processes_with_marker(marker)) >= 4  # make, supervisor, web, worker, beat
+        assert len(processes_with_marker(marker)) >= 4  # make, supervisor, web, worker, beat
     finally:
         # What a terminal does on Ctrl-C: SIGINT to the foreground process group.
         os.killpg(make.pid, signal.SIGINT)
@@ -67,9 +46,9 @@ def test_make_run_serves_the_demo_and_ctrl_c_stops_everything(tmp_path):
     assert "Demo ready" in output and "ada" in output and "tandem-demo" in output
     assert "Tandem stopped." in output
     deadline = time.monotonic() + 15
-    while _processes_with_marker(marker) and time.monotonic() < deadline:
+    while processes_with_marker(marker) and time.monotonic() < deadline:
         time.sleep(0.3)
-    assert _processes_with_marker(marker) == [], "processes were left running after Ctrl-C"
+    assert processes_with_marker(marker) == [], "processes were left running after Ctrl-C"
     assert (tmp_path / "tandem.sqlite3").exists()
 
 

@@ -4,7 +4,6 @@ when a round is about to close."""
 
 import datetime as dt
 from smtplib import SMTPException, SMTPRecipientsRefused
-from unittest import mock
 
 import pytest
 from django.conf import settings
@@ -19,7 +18,8 @@ from surveys.models import Invitation, SurveyRound
 from surveys.tasks import send_due_survey_mail, send_round_invitations
 
 from .concurrency import run_at_once
-from .surveys_helpers import answer, draft_round, open_round
+from .mail_helpers import WorkerKilled, mail_server
+from .surveys_helpers import LINK, answer, draft_round, open_round
 
 TODAY = timezone.localdate
 
@@ -50,29 +50,61 @@ def test_the_invitation_tells_what_anonymity_means_and_until_when_the_link_works
 def test_a_failed_email_is_sent_by_the_next_run(cast):
     survey = draft_round(cast.account, home=1)
     services.round_open(survey=survey, by=None)
-    with mock.patch("surveys.services.send_mail", side_effect=SMTPException("down")), \
-            pytest.raises(SMTPException):
+    with mail_server(refuses=lambda message: SMTPException("down")), pytest.raises(SMTPException):
         services.round_invitations_send(round_id=survey.pk)
-    assert Invitation.objects.get().invited_at is None
+    invitation = Invitation.objects.get()
+    assert invitation.invited_at is None and invitation.invite_started_at is None
     assert services.survey_mail_send_due(TODAY()).invited == 1
     assert len(mail.outbox) == 1
+
+
+def test_an_invitation_whose_sending_was_never_confirmed_goes_again_only_after_the_lease_with_a_working_link(
+    cast, client, settings
+):
+    """The worker dies after the mail server accepted the invitation and before it could
+    record so. Until the lease is over nobody sends it again; then the next run does.
+    The link was never kept, so the second e-mail carries a new one, which works; the
+    first link then meets the page that says to use the newer e-mail."""
+    settings.TANDEM_EMAIL_LEASE_SECONDS = 600
+    survey = draft_round(cast.account, home=2)
+    services.round_open(survey=survey, by=None)
+    dies = "home1@example.com"
+    with mail_server(dies_after_accepting=lambda message: message.to == [dies]), pytest.raises(WorkerKilled):
+        services.round_invitations_send(round_id=survey.pk)
+    [first] = [m for m in mail.outbox if m.to == [dies]]
+    unconfirmed = Invitation.objects.get(email=dies)
+    assert unconfirmed.invited_at is None and unconfirmed.invite_started_at is not None
+
+    assert services.survey_mail_send_due(TODAY()).invited == 1  # the other one only
+    assert [m.to[0] for m in mail.outbox].count(dies) == 1
+
+    Invitation.objects.filter(pk=unconfirmed.pk).update(
+        invite_started_at=unconfirmed.invite_started_at - dt.timedelta(seconds=601)
+    )
+    assert services.survey_mail_send_due(TODAY()).invited == 1
+    assert services.survey_mail_send_due(TODAY()).invited == 0
+    first_link, second = LINK.search(first.body).group(0), [m for m in mail.outbox if m.to == [dies]][1]
+    second_link = LINK.search(second.body).group(0)
+    assert second_link != first_link
+    assert second.message()["Message-ID"] != first.message()["Message-ID"]  # not the same message
+    assert client.get(second_link).status_code == 200
+    assert "if you received a newer e-mail, use the link in that one" in client.get(first_link).content.decode()
+    assert Invitation.objects.get(pk=unconfirmed.pk).invited_at is not None
 
 
 def test_an_address_the_mail_server_refuses_holds_back_nobody_else(cast):
     """One refused address fails its own e-mails only: the others' invitations and
     reminders go out, the run then reports the error, and the next run sends the rest."""
-    from django.core.mail import send_mail as real_send_mail
-
     survey = draft_round(cast.account, home=3, closes_in=2)
     services.round_open(survey=survey, by=None)
     refused = "home2@example.com"
 
-    def refuse_one(*args, recipient_list, **kwargs):
-        if recipient_list == [refused]:
-            raise SMTPRecipientsRefused({refused: (550, b"mailbox unavailable")})
-        return real_send_mail(*args, recipient_list=recipient_list, **kwargs)
+    def refuse_one(message):
+        if message.to == [refused]:
+            return SMTPRecipientsRefused({refused: (550, b"mailbox unavailable")})
+        return None
 
-    with mock.patch("surveys.services.send_mail", side_effect=refuse_one), pytest.raises(SMTPRecipientsRefused):
+    with mail_server(refuses=refuse_one), pytest.raises(SMTPRecipientsRefused):
         services.survey_mail_send_due(TODAY())
     assert sorted(m.to[0] for m in mail.outbox) == ["home1@example.com"] * 2 + ["home3@example.com"] * 2
     assert Invitation.objects.get(email=refused).invited_at is None

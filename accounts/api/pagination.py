@@ -11,7 +11,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import filters, pagination
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from accounts.page_cache import known_parameters
+from accounts.links import known_parameters
 
 _LIST_PARAMETERS: dict[type, frozenset[str]] = {}
 
@@ -52,10 +52,11 @@ class Pagination(pagination.LimitOffsetPagination):
     max_limit = 1000
 
 
-class CachedListPagination(Pagination):
-    """Pages of a list kept in the cache, whose links carry only the parameters the list
-    reads (``list_query``): the answer to ``?junk=1`` is the answer without it, so that one
-    cached copy serves both."""
+class KnownParametersPagination(Pagination):
+    """Pages whose links carry only the parameters the list reads (``list_query``): the
+    answer to ``?junk=1`` is the answer without it, its links included. Not every list's
+    default: a list that reads a parameter without naming it in ``query_parameters`` would
+    lose it from its links."""
 
     def paginate_queryset(self, queryset, request, view=None):
         self.url = request.build_absolute_uri(request.path)

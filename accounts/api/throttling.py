@@ -25,7 +25,9 @@ class PerUserThrottle(UserRateThrottle):
         self.cache.add(key, 0, self.duration)
         try:
             count = self.cache.incr(key)
-        except ValueError:  # the window's counter expired between the two calls
+        except ValueError:
+            # The window's counter expired between the two calls, or the cache is down and
+            # forgets every write (config/cache.py): the request counts as the window's first.
             self.cache.set(key, count := 1, self.duration)
         return count <= self.num_requests or self.throttle_failure()
 

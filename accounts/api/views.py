@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, viewsets
-from rest_framework.response import Response
 
 from accounts import services
 from accounts.access import can_create_accounts, get_account_access, visible_accounts
 from accounts.models import Membership, PartnerAccount
-from accounts.page_cache import cached_account_list
 
 from .base import AccountScopedViewSet, conflict_responses
-from .pagination import CachedListPagination, list_query
+from .pagination import KnownParametersPagination
 from .serializers import AccountSerializer, AccountUpdateSerializer, MembershipChangeSerializer, MembershipSerializer
 
 ACCOUNT_EXAMPLE = OpenApiExample("An account", response_only=True, value={
@@ -45,7 +43,7 @@ class AccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
                      mixins.UpdateModelMixin, viewsets.GenericViewSet):
     lookup_field = "slug"
     lookup_url_kwarg = "account_slug"
-    pagination_class = CachedListPagination
+    pagination_class = KnownParametersPagination
     ordering_fields = ["name", "level", "annual_value"]
     ordering = ["name"]
     filterset_fields = ["kind", "level", "target_level"]
@@ -66,17 +64,6 @@ class AccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         if getattr(self, "swagger_fake_view", False):
             return PartnerAccount.objects.none()
         return visible_accounts(self.request.user)
-
-    def list(self, request, *args, **kwargs):
-        # Kept in the cache per user until an account, a membership or a person changes
-        # (accounts.page_cache): a full page of a hundred accounts was most of its time,
-        # and the page links carry the host and the parameters the list reads.
-        depends_on = (request.get_host(), sorted(list_query(self).lists()))
-
-        def page() -> dict:
-            return super(AccountViewSet, self).list(request, *args, **kwargs).data
-
-        return Response(cached_account_list(request.user, depends_on, page))
 
     def get_serializer_class(self):
         return AccountUpdateSerializer if self.action in ("update", "partial_update") else AccountSerializer

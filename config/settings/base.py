@@ -4,14 +4,15 @@ Celery on kombu's filesystem broker."""
 
 from pathlib import Path
 
-import plotly
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 from .environment import (
     env_bool,
     env_broker_url,
     env_database,
     env_int,
+    env_is_set,
     env_list,
     env_rate,
     env_str,
@@ -146,12 +147,18 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-# Plotly's browser bundle is served from the plotly package itself: no CDN, works offline.
-STATICFILES_DIRS = [BASE_DIR / "static", ("plotly", Path(plotly.__file__).parent / "package_data")]
+# Plotly is vendored in static/vendor/plotly/ (its README says which bundle and why): no CDN.
+STATICFILES_DIRS = [BASE_DIR / "static"]
+# A deployment's `collectstatic` (the Dockerfile) names every file after a hash of its
+# content and writes compressed copies beside it; WhiteNoise serves the hashed names as
+# immutable for ten years, so a browser asks for each static file once per version.
+# `make run` serves the files as they are, without a collectstatic (local.py).
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Pages link the hashed names only; the plain copies would double collectstatic's work.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 
 # Content-Security-Policy: no CDN and no inline script anywhere. Plotly writes <style>
 # elements for its charts, hence the inline styles.
@@ -181,9 +188,32 @@ TANDEM_PRODUCT_ERROR_PAGES = env_bool("TANDEM_PRODUCT_ERROR_PAGES", True)
 # Celery: Redis when REDIS_URL is set, otherwise kombu's filesystem transport in DATA_DIR.
 REDIS_URL = env_broker_url("REDIS_URL")
 CELERY_BROKER_DIR = DATA_DIR / "broker"
+# An interrupted job is done again within minutes rather than left for an hour:
+# - A job's message is acknowledged once the job has finished (CELERY_TASK_ACKS_LATE), and
+#   a job whose pool process died under it (killed, out of memory) goes back to the queue
+#   (CELERY_TASK_REJECT_ON_WORKER_LOST) rather than counting as failed. Safe because every
+#   task is idempotent: reminders and survey e-mails are claimed before they go out,
+#   recomputes overwrite what they computed. (A job that killed its process every time
+#   would come back every time; a job over its time limit is failed, not requeued.)
+# - With Redis, a message a worker took and never acknowledged (the whole worker was
+#   killed) is handed out again once it is this old: 15 minutes instead of kombu's hour.
+#   It must exceed the longest a job may run (the longest hard time limit, 660 s) and the
+#   longest retry delay (600 s): a message held that long, by a job still running or
+#   waiting for its retry, would be handed out a second time. Every worker looks for such
+#   messages every 30 s (every visibility timeout, when that is shorter, as in a test).
+# - On the embedded broker a message a worker took lives in the worker's memory only: a
+#   worker killed with SIGKILL loses it: a follow-up is handed over again
+#   (accounts/background.py), and the next scheduled run does the rest (the reminder and
+#   survey-mail jobs run hourly, the recompute nightly). `make run` lets the running job
+#   finish when it stops (config/devstack.py).
+BROKER_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 15 * 60, minimum=1)
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
+        "unacked_restore_interval": min(30, BROKER_VISIBILITY_TIMEOUT),
+        "unacked_restore_throttle": 1,  # every interval above, not every tenth
+    }
 else:
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -191,20 +221,28 @@ else:
         "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
         "processed_folder": str(CELERY_BROKER_DIR / "processed"),
         "store_processed": False,
+        # Where kombu keeps its exchange tables; by default "control/" in the working directory.
+        "control_folder": str(CELERY_BROKER_DIR / "control"),
     }
     # The filesystem transport has no broadcast exchange: one solo worker, no remote control.
     CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
-# The cache holds short-lived flags that every process must agree on (the per-account
-# debounce of recomputes, see accounts/background.py): Redis when there is one, else
-# files in DATA_DIR, which the web server, worker and beat of `make run` all share.
+# The cache holds what every process must agree on (such as the API's request counts):
+# Redis when there is one, else files in DATA_DIR, which the web server, worker and beat
+# of `make run` all share. It is an optimisation: while Redis is down, every read misses
+# and every write is dropped (config/cache.py), and the short timeouts keep a Redis that
+# does not answer from holding up the page.
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
-                          "KEY_PREFIX": "tandem"}}
+    CACHES = {"default": {"BACKEND": "config.cache.DegradingRedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": "tandem",
+                          "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1}}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
                           "LOCATION": str(DATA_DIR / "cache")}}
 # One queue; its name can be set so that two deployments (or a test run) can share a Redis.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
+# Task modules beyond the apps' own tasks.py: the tests that run a real worker add a job
+# of their own (tests/slow_tasks.py) this way.
+CELERY_IMPORTS = env_list("CELERY_IMPORTS", [])
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -212,6 +250,7 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SOFT_TIME_LIMIT = 120
 CELERY_TASK_TIME_LIMIT = 180
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True  # see the visibility timeout above
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
@@ -220,24 +259,44 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # (django-celery-beat), where administrators can see, pause or move them. Exactly one
 # beat runs: `make run` starts one, docker-compose has a single `beat` service.
 CELERY_BEAT_SCHEDULE: dict = {
-    # Every morning: reminders due after a quarter ends (results to log, scorecards to
-    # submit), before a meeting (its agenda) and for overdue actions (at most weekly).
-    # Daily rather than on the quarter's first day so that people who join late, and a
-    # run missed while the system was down, are still covered; the claims make every
-    # run after the first send nothing new.
+    # Every minute: hand the broker the follow-ups of saves (recomputes, survey
+    # invitations) it could not take when they were made, or whose message was lost, and
+    # forget finished ones after a few days (accounts/background.py). A run that could
+    # not start within the minute is dropped: the next one does the same.
+    "dispatch-follow-ups": {
+        "task": "accounts.dispatch_follow_ups",
+        "schedule": crontab(),
+        "options": {"expires": 50},
+    },
+    # Every hour of the working day, from 7:00: reminders due after a quarter ends
+    # (results to log, scorecards to submit), before a meeting (its agenda) and for
+    # overdue actions (at most weekly). Daily rather than on the quarter's first day so
+    # that people who join late, and a run missed while the system was down, are still
+    # covered; hourly so that a run cut short (a worker killed, its time limit reached)
+    # is finished the same day. The claims make every run after the first send nothing
+    # new. A run that has not started within the hour gives way to the next one.
     "send-due-reminders": {
         "task": "notifications.send_due_reminders",
-        "schedule": crontab(minute=0, hour=7),
-        "options": {"expires": 6 * 3600},
+        "schedule": crontab(minute=0, hour="7-18"),
+        "options": {"expires": 50 * 60},
     },
-    # Every morning, after the other reminders: close survey rounds whose last day has
-    # passed, send any invitation still pending (the broker was down when the round
-    # opened) and the one reminder to respondents who have not answered in a round's last
-    # days. Each e-mail is claimed on its invitation row, so a rerun sends nothing new.
+    # Every ten minutes: the reminders' e-mails still due — one that failed (the mail
+    # server was away), or one whose worker died mid-send, once its lease is over
+    # (notifications/services.py). Cheap when there is none: one indexed query.
+    "send-pending-email": {
+        "task": "notifications.send_pending_email",
+        "schedule": crontab(minute="*/10"),
+        "options": {"expires": 9 * 60},
+    },
+    # Every hour of the working day, a quarter after the other reminders: close survey
+    # rounds whose last day has passed, send any invitation still pending (the broker was
+    # down when the round opened) and the one reminder to respondents who have not
+    # answered in a round's last days. Each e-mail is claimed on its invitation row, so
+    # a rerun sends nothing new.
     "send-survey-mail": {
         "task": "surveys.send_due_survey_mail",
-        "schedule": crontab(minute=15, hour=7),
-        "options": {"expires": 6 * 3600},
+        "schedule": crontab(minute=15, hour="7-18"),
+        "options": {"expires": 50 * 60},
     },
     # Every night, when nobody is entering figures: recompute every account's metric
     # trends and health roll-ups, account by account. Saving results already triggers a
@@ -254,9 +313,33 @@ TANDEM_RECOMPUTE_DELAY_SECONDS = env_int("TANDEM_RECOMPUTE_DELAY_SECONDS", 15, m
 # Attendees hear about a meeting, with its agenda, this many days before it.
 TANDEM_MEETING_REMINDER_DAYS = env_int("TANDEM_MEETING_REMINDER_DAYS", 3, minimum=0, maximum=60)
 
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Outgoing mail. Naming a mail server is asking for mail to go through it: with EMAIL_HOST
+# set, SMTP is the default backend; without, e-mails are printed to the console.
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)  # STARTTLS, usually on port 587
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)  # TLS from the first byte, usually on port 465
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured(
+        "Environment variables EMAIL_USE_TLS and EMAIL_USE_SSL are both on: set one (STARTTLS, usually port 587, "
+        "or TLS from the start, usually port 465), not both."
+    )
+# Each network step of a send (connecting, each SMTP command) gives up after this many
+# seconds, so a mail server that hangs cannot hold a worker.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20, minimum=1)
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if env_is_set("EMAIL_HOST")
+    else "django.core.mail.backends.console.EmailBackend",
+)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Tandem <tandem@localhost>")
 EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(DATA_DIR / "mail"))  # for the file-based e-mail backend
+# An e-mail whose sending began this long ago and was never confirmed (its worker died)
+# is sent again, with the same Message-ID. Keep it well above the longest a send can
+# take (a few times EMAIL_TIMEOUT), or two workers may send the same e-mail.
+TANDEM_EMAIL_LEASE_SECONDS = env_int("TANDEM_EMAIL_LEASE_SECONDS", 600, minimum=1)
 # Links in e-mails are this address plus the relative link of the notification.
 TANDEM_BASE_URL = env_str("TANDEM_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 

@@ -7,7 +7,9 @@ middleware, templates, sessions in the database, password hashing, WhiteNoise â€
 * Its own database, never the demo's or a deployment's: ``BENCH_DATABASE_URL`` if set;
   else, with ``DATABASE_URL`` on PostgreSQL, the same server and a database named after
   it plus ``_bench`` (``tandem`` â†’ ``tandem_bench``); else ``bench.sqlite3`` in the data
-  folder. ``seed_bench`` refuses to run on any settings without ``TANDEM_BENCH``.
+  folder. ``python -m bench.seed`` refuses to run on any settings without ``TANDEM_BENCH``.
+* Static files collected into a folder of its own in the data folder (``bench-static``),
+  by ``bench/run.py`` at the start of every run, and served by WhiteNoise as in production.
 * Every response says how many SQL queries it cost (``X-Tandem-Queries``), counted by
   ``config.bench.QueryCountMiddleware``, and ``/bench/floor/`` serves the floor page.
 """
@@ -48,13 +50,16 @@ for _key in ("ENGINE", "NAME", "USER", "PASSWORD", "HOST", "PORT"):
 
 MIDDLEWARE = ["config.bench.QueryCountMiddleware", *MIDDLEWARE]
 
+STATIC_ROOT = DATA_DIR / "bench-static"
+
 # The benchmark sends thousands of API requests as one user within minutes, run after
 # run: the per-user throttle (which still counts every request, at the same cost
 # whatever the count) must not turn them into 429s.
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"user": "10000000/hour"}}
 
 # Without Redis, a cache folder of its own, emptied at the start of every run
-# (bench/run.py), so that nothing from a demo or an earlier run is served.
+# (bench/run.py), so that no debounce flag or throttle count from a demo or an
+# earlier run carries over.
 if CACHES["default"]["BACKEND"].endswith("FileBasedCache"):
     CACHES = {"default": {**CACHES["default"], "LOCATION": str(DATA_DIR / "bench-cache")}}
 else:

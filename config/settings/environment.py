@@ -42,6 +42,10 @@ def env_str(name: str, default: str | None = None) -> str:
     return value
 
 
+def env_is_set(name: str) -> bool:
+    return _raw(name) is not None
+
+
 def env_bool(name: str, default: bool) -> bool:
     value = _raw(name)
     if value is None:

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('surveys', '0002_round_partner_confirmation_and_forward_only'),
+        ('surveys', '0003_invitation_send_leases'),
     ]
 
     operations = [

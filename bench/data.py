@@ -1,5 +1,6 @@
 """The benchmark's data: many partner accounts, each with a full history, built with bulk
-inserts so that a thousand accounts take seconds to minutes, not hours.
+inserts so that a thousand accounts take seconds to minutes, not hours (``python -m
+bench.seed`` runs it).
 
 It deliberately goes *around* the services: no ``account_created`` signal (the metric
 template and dimensions are inserted here, in bulk), no ``full_clean`` per object, no
@@ -25,7 +26,6 @@ from django.db.models import DateTimeField
 from django.db.models.functions import Cast
 
 from accounts.models import Membership, PartnerAccount, Side, User
-from accounts.page_cache import account_list_changed
 from accounts.quarters import Quarter
 from dashboards.defaults import DEFAULT_METRICS
 from dashboards.models import BEGINNING, MetricDefinition, MetricGoal, MetricResult, Unit
@@ -102,7 +102,6 @@ def seed_bench(*, accounts: int, quarters: int, progress=None) -> SeedReport:
         if progress:
             progress(start + len(numbers), len(missing))
     _seed_load_memberships()
-    account_list_changed()  # bulk inserts send no signal
     total = PartnerAccount.objects.filter(slug__startswith=SLUG_PREFIX).count()
     return SeedReport(created_accounts=len(missing), total_accounts=total, quarters=quarters, rows=rows)
 

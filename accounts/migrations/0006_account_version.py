@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0004_account_name_on_one_line'),
+        ('accounts', '0005_outbox'),
     ]
 
     operations = [
