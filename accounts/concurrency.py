@@ -102,7 +102,7 @@ def save_versioned(obj: Versioned, *, by, exclude: list[str] | None = None, what
     """Insert ``obj``, or save it over version ``obj.version`` if nobody saved it since.
     Checked (``full_clean``) first and kept in history with ``by``."""
     if obj._state.adding:
-        return insert(obj, by=by, exclude=exclude)
+        return save_checked(obj, by=by, exclude=exclude)
     obj._history_user = by
     obj.full_clean(exclude=exclude)
     try:
@@ -114,14 +114,14 @@ def save_versioned(obj: Versioned, *, by, exclude: list[str] | None = None, what
     return obj
 
 
-def insert(obj: models.Model, *, by, exclude: list[str] | None = None) -> models.Model:
-    """Check ``obj`` and insert it, kept in history with ``by``. When someone inserted the
-    same unique thing between the check and the insert, the check's message, not a 500."""
+def save_checked(obj: models.Model, *, by, exclude: list[str] | None = None) -> models.Model:
+    """Check ``obj`` and save it, kept in history with ``by``. When someone saved the same
+    unique thing between the check and the write, the check's message, not a 500."""
     obj._history_user = by
     obj.full_clean(exclude=exclude)
     try:
         with transaction.atomic():
-            obj.save(force_insert=True)
+            obj.save(force_insert=obj._state.adding)
     except IntegrityError:
         explain_integrity_error(obj)
     return obj

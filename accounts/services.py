@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from .concurrency import save_versioned
+from .concurrency import save_checked, save_versioned
 from .models import LevelChange, Membership, PartnerAccount, User
 
 ACCOUNT_FIELDS = (
@@ -57,10 +57,8 @@ def account_update(*, account: PartnerAccount, by: User | None, level_note: str 
 
 @transaction.atomic
 def membership_save(*, membership: Membership, by: User | None) -> Membership:
-    membership._history_user = by
-    membership.full_clean()
-    membership.save()
-    return membership
+    # Two people giving the same login access at once: the second is told, like one after.
+    return save_checked(membership, by=by)
 
 
 @transaction.atomic

@@ -11,7 +11,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from accounts.access import AccountAccess
-from accounts.concurrency import EditConflict
+from accounts.concurrency import EditConflict, save_checked
 from accounts.models import PartnerAccount, User
 from accounts.quarters import Quarter
 from accounts.signals import account_figures_changed
@@ -78,10 +78,8 @@ def dimensions_apply_defaults(*, account: PartnerAccount, by: User | None = None
 
 
 def _dimension_save(dimension: Dimension, *, by: User | None) -> Dimension:
-    dimension._history_user = by
-    dimension.full_clean()
-    dimension.save()
-    return dimension
+    # Two people adding (or renaming to) the same name at once: the second is told, like one after.
+    return save_checked(dimension, by=by)
 
 
 @transaction.atomic

@@ -112,7 +112,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.background import enqueue_debounced
-from accounts.concurrency import EditConflict, insert
+from accounts.concurrency import EditConflict, save_checked
 from accounts.models import PartnerAccount, Side, User
 from accounts.quarters import Quarter
 from accounts.signals import account_figures_changed
@@ -257,7 +257,7 @@ def round_create(*, account: PartnerAccount, by: User | None, quarter: Quarter, 
         raise ValidationError({"quarter": f"{account.name} already has a survey round for {quarter}."})
     statements_apply_defaults(account=account, by=by)
     # A second draft of the same quarter at the same moment is refused like one after it.
-    return insert(SurveyRound(account=account, quarter=quarter, closes_on=closes_on, created_by=by), by=by)
+    return save_checked(SurveyRound(account=account, quarter=quarter, closes_on=closes_on, created_by=by), by=by)
 
 
 @transaction.atomic

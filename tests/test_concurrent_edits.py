@@ -6,20 +6,27 @@ and both versions. A first save that meets someone else's first save never fails
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from accounts import services as account_services
+from accounts.models import Membership, User
+from accounts.quarters import Quarter
 from dashboards.services import metric_move
+from plans import services as plan_services
 from plans.models import PlanSettings, RosterEntry, Topic
-from plans.services import roster_entry_remove
+from scorecards import services as scorecard_services
 from scorecards.models import Assessment, Dimension, Rating
+from surveys import services as survey_services
 from surveys.selectors import statement_set
 
 from .api_helpers import api, token_client
@@ -163,7 +170,7 @@ def test_saving_a_roster_entry_someone_removed_says_who_removed_it_and_keeps_wha
     url = reverse("plans:roster_edit", args=["helix", entry.pk])
     you = signed_in(cast["admin"])
     your_form = opened(you, url)
-    roster_entry_remove(entry=entry, by=cast["manager"])
+    plan_services.roster_entry_remove(entry=entry, by=cast["manager"])
 
     response = you.post(url, {**your_form, "title": "Head of Quality"})
 
@@ -367,3 +374,35 @@ def test_ten_scripts_sending_the_partners_first_draft_at_once_one_saves_nine_get
 
     statuses = run_at_once(save, workers=10)
     assert sorted(statuses) == [200] + [409] * 9
+
+
+def _outcome(save) -> str:
+    try:
+        save()
+    except ValidationError as refused:
+        return " ".join(refused.messages)
+    return "saved"
+
+
+FIRST_SAVES = {
+    "dimension": lambda c, n: scorecard_services.dimension_create(account=c.account, by=c["manager"],
+                                                                  name="Joint innovation"),
+    "roster-login": lambda c, n: plan_services.roster_entry_save(entry=RosterEntry(
+        account=c.account, name=f"Viewer {n}", side="home", user=c["viewer"]), by=c["manager"]),
+    "survey-round": lambda c, n: survey_services.round_create(account=c.account, by=c["manager"],
+                                                              quarter=Quarter.current(),
+                                                              closes_on=dt.date.today() + dt.timedelta(days=30)),
+    "membership": lambda c, n: account_services.membership_save(membership=Membership(
+        account=c.account, user=User.objects.get(username="newcomer"), side="home", role="viewer"), by=c["admin"]),
+}
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("kind", FIRST_SAVES)
+def test_ten_first_saves_of_the_same_unique_thing_at_once_give_one_saved_and_nine_messages(cast, kind):
+    UserFactory(username="newcomer")
+    numbers = list(range(10))
+    outcomes = run_at_once(lambda: _outcome(lambda: FIRST_SAVES[kind](cast, numbers.pop())), workers=10)
+    assert outcomes.count("saved") == 1, outcomes
+    assert all(outcome != "saved" and "already" in outcome for outcome in outcomes if outcome != "saved"), outcomes
