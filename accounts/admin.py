@@ -7,6 +7,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from .admin_site import DeletionNamesOnlyShownObjects, ReadOnlyAdmin
+from .concurrency import claim
 from .models import ApiToken, FollowUp, LevelChange, Membership, PartnerAccount, User
 
 
@@ -41,6 +42,13 @@ class PartnerAccountAdmin(DeletionNamesOnlyShownObjects, SimpleHistoryAdmin):
     search_fields = ("name", "slug", "industry", "region")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [MembershipInline, LevelChangeInline]
+
+    def save_model(self, request, obj, form, change):
+        # A change here moves the version on too, so that an edit page opened before it
+        # meets it as a conflict instead of overwriting it (accounts.concurrency).
+        if change:
+            obj.version = claim(PartnerAccount, obj.pk, obj.version, what="the account's details")
+        super().save_model(request, obj, form, change)
 
 
 # Editable: who may see which account, on which side.

@@ -1,10 +1,11 @@
 from django import forms
 from django.contrib.auth import get_user_model
 
+from .concurrency import VersionedModelForm
 from .models import Membership, PartnerAccount
 
 
-class AccountForm(forms.ModelForm):
+class AccountForm(VersionedModelForm):
     level_note = forms.CharField(
         required=False, max_length=300,
         help_text="Why the level or target changed (kept in the level history).",

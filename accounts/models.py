@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from .concurrency import Versioned
 from .text import validate_one_line
 
 
@@ -61,7 +62,7 @@ class Side(models.TextChoices):
     PARTNER = "partner", "Partner firm"
 
 
-class PartnerAccount(models.Model):
+class PartnerAccount(Versioned):
     class Kind(models.TextChoices):
         CUSTOMER = "customer", "Key customer"
         SUPPLIER = "supplier", "Strategic supplier"

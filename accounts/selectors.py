@@ -40,8 +40,8 @@ class HistoryEntry:
 
 # Bookkeeping that changes with every save and says nothing the entry does not.
 # (Who entered a figure is the entry's "who".)
-SKIPPED_FIELDS = {"updated_at", "created_at", "set_at", "set_by", "created_by", "home_version", "partner_version",
-                  "home_entered_at", "partner_entered_at", "home_entered_by", "partner_entered_by"}
+SKIPPED_FIELDS = {"updated_at", "created_at", "set_at", "set_by", "created_by", "version", "home_version",
+                  "partner_version", "home_entered_at", "partner_entered_at", "home_entered_by", "partner_entered_by"}
 
 
 def _shown(value):

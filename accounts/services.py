@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from .concurrency import save_checked, save_versioned
 from .models import LevelChange, Membership, PartnerAccount, User
 
 ACCOUNT_FIELDS = (
@@ -41,15 +42,14 @@ def account_create(*, by: User | None, **fields) -> PartnerAccount:
 
 @transaction.atomic
 def account_update(*, account: PartnerAccount, by: User | None, level_note: str = "", **fields) -> PartnerAccount:
-    """Change an account's details; a change of level or target is dated in its history."""
+    """Change an account's details as they were at ``account.version`` (someone else's
+    change since is an EditConflict); a change of level or target is dated in its history."""
     previous = PartnerAccount.objects.select_for_update().values_list("level", "target_level").get(pk=account.pk)
     for name, value in fields.items():
         if name not in ACCOUNT_FIELDS:
             raise TypeError(f"{name} is not an editable account field")
         setattr(account, name, value)
-    account._history_user = by
-    account.full_clean()
-    account.save()
+    save_versioned(account, by=by, what="the account's details")
     if (account.level, account.target_level) != tuple(previous):
         _record_level_change(account, by=by, previous=tuple(previous), note=level_note)
     return account
@@ -57,10 +57,8 @@ def account_update(*, account: PartnerAccount, by: User | None, level_note: str 
 
 @transaction.atomic
 def membership_save(*, membership: Membership, by: User | None) -> Membership:
-    membership._history_user = by
-    membership.full_clean()
-    membership.save()
-    return membership
+    # Two people giving the same login access at once: the second is told, like one after.
+    return save_checked(membership, by=by)
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from . import selectors, services, tokens
 from .access import can_create_accounts, get_account_access
+from .concurrency import EditConflict
 from .forms import AccountForm, ApiTokenForm, MembershipForm
 
 NEW_KEY = "new_api_key"
@@ -71,12 +72,17 @@ def account_edit(request: HttpRequest, slug: str) -> HttpResponse:
             form.fields[name].disabled = True
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in form.changed_data if name != "level_note"}
-        services.account_update(
-            account=account, by=request.user, level_note=form.cleaned_data["level_note"], **data
-        )
-        messages.success(request, "Account details saved.")
-        return redirect(account)
-    return render(request, "accounts/account_form.html", {"form": form, "account": account, "access": access})
+        try:
+            services.account_update(
+                account=account, by=request.user, level_note=form.cleaned_data["level_note"], **data
+            )
+        except EditConflict as exc:
+            form.show_conflict(exc)
+        else:
+            messages.success(request, "Account details saved.")
+            return redirect(account)
+    return render(request, "accounts/account_form.html", {"form": form, "account": account, "access": access},
+                  status=form.status)
 
 
 def _save_membership(request: HttpRequest, form: MembershipForm):

@@ -18,7 +18,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from accounts.api.base import QUARTER_SCHEMA, AccountScopedViewSet
+from accounts.api.base import QUARTER_SCHEMA, AccountScopedViewSet, conflict_responses
 from accounts.quarters import Quarter
 
 from . import imports, selectors, services
@@ -68,7 +68,7 @@ METRIC_EXAMPLE = OpenApiExample("A metric", response_only=True, value={
     "direction": "higher", "mismatch_tolerance": "0.5000", "calculation_basis": "Lines delivered on the agreed day.",
     "data_owner": "home", "home_signed_off_at": "2026-02-01T10:00:00Z", "partner_signed_off_at": None,
     "retired": False, "goals": [{"effective_from": "1000-Q1", "goal": "98.0000", "warning_threshold": "95.0000",
-                                 "note": ""}],
+                                 "note": ""}], "version": 3,
 })
 NEW_METRIC_EXAMPLE = OpenApiExample("A new metric", request_only=True, value={
     "name": "Invoice accuracy", "category": "basic", "unit": "percent", "direction": "higher",
@@ -89,11 +89,13 @@ class MetricFilter(filters.FilterSet):
     list=extend_schema(summary="The account's metric definitions", examples=[METRIC_EXAMPLE]),
     retrieve=extend_schema(summary="One metric definition", examples=[METRIC_EXAMPLE]),
     create=extend_schema(summary="Add a metric with its first goal", examples=[NEW_METRIC_EXAMPLE, METRIC_EXAMPLE]),
-    update=extend_schema(summary="Change a metric's definition", examples=[METRIC_EXAMPLE]),
+    update=extend_schema(summary="Change a metric's definition", examples=[METRIC_EXAMPLE],
+                         responses=conflict_responses(MetricSerializer)),
     partial_update=extend_schema(summary="Change part of a metric's definition", examples=[
-        OpenApiExample("New basis", request_only=True, value={"calculation_basis": "Lines on time / all lines."}),
+        OpenApiExample("New basis", request_only=True,
+                       value={"calculation_basis": "Lines on time / all lines.", "version": 3}),
         METRIC_EXAMPLE,
-    ]),
+    ], responses=conflict_responses(MetricSerializer)),
     destroy=extend_schema(summary="Retire a metric (its results and goals are kept)"),
 )
 class MetricViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
@@ -115,13 +117,14 @@ class MetricViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         return MetricDefinition.objects.filter(account=self.access.account).prefetch_related("goals")
 
     def perform_create(self, serializer):
-        serializer.instance = services.metric_create(account=self.access.account, by=self.request.user,
-                                                     **serializer.validated_data)
+        data = dict(serializer.validated_data)
+        data.pop("version", None)  # a new metric starts at the first version
+        serializer.instance = services.metric_create(account=self.access.account, by=self.request.user, **data)
 
     def perform_update(self, serializer):
-        metric = serializer.instance
-        changes = {name: value for name, value in serializer.validated_data.items()
-                   if getattr(metric, name) != value}
+        metric, data = serializer.instance, dict(serializer.validated_data)
+        metric.version = data.pop("version")
+        changes = {name: value for name, value in data.items() if getattr(metric, name) != value}
         if changes:
             services.metric_update(metric=metric, by=self.request.user, **changes)
         serializer.instance = self.scoped_queryset().get(pk=metric.pk)

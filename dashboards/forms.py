@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 
+from accounts.concurrency import VersionedModelForm
 from accounts.models import Side
 from accounts.quarters import QuarterFormField
 
@@ -151,7 +152,7 @@ def conflict_message(conflict: Conflict) -> str:
     )
 
 
-class MetricForm(forms.ModelForm):
+class MetricForm(VersionedModelForm):
     class Meta:
         model = MetricDefinition
         fields = ["name", "category", "unit", "direction", "mismatch_tolerance", "data_owner", "calculation_basis"]

@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from accounts.concurrency import Versioned
 from accounts.models import PartnerAccount, Side
 from accounts.quarters import Quarter, QuarterField
 
@@ -127,7 +128,10 @@ class MetricQuerySet(models.QuerySet):
         return self.filter(retired_at__isnull=True)
 
 
-class MetricDefinition(models.Model):
+class MetricDefinition(Versioned):
+    """``version`` counts the changes of the definition (the fields of its edit form);
+    sign-offs, moves and retirements write other fields and leave it."""
+
     account = models.ForeignKey(PartnerAccount, on_delete=models.CASCADE, related_name="metrics")
     position = models.PositiveSmallIntegerField(default=0)
     name = models.CharField(max_length=120)

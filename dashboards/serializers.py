@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from accounts.api.base import ModelSerializer, QuarterField
+from accounts.api.base import ModelSerializer, QuarterField, VersionedSerializer
 from accounts.quarters import Quarter
 
 from .models import VALUE_DIGITS, MetricDefinition, MetricGoal, MetricResult, unit_problem
@@ -15,7 +15,7 @@ class GoalSerializer(ModelSerializer):
         fields = ["effective_from", "goal", "warning_threshold", "note"]
 
 
-class MetricSerializer(ModelSerializer):
+class MetricSerializer(VersionedSerializer):
     goals = GoalSerializer(many=True, read_only=True)
     retired = serializers.SerializerMethodField()
 
@@ -23,7 +23,7 @@ class MetricSerializer(ModelSerializer):
         model = MetricDefinition
         fields = [
             "id", "position", "name", "category", "unit", "direction", "mismatch_tolerance", "calculation_basis",
-            "data_owner", "home_signed_off_at", "partner_signed_off_at", "retired", "goals",
+            "data_owner", "home_signed_off_at", "partner_signed_off_at", "retired", "goals", "version",
         ]
         read_only_fields = ["position", "home_signed_off_at", "partner_signed_off_at"]
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from accounts.background import enqueue_debounced
+from accounts.concurrency import claim
 from accounts.models import PartnerAccount, Side, User
 from accounts.quarters import Quarter, parse_stored_quarter
 from accounts.signals import account_figures_changed
@@ -80,8 +81,12 @@ def metric_create(
 
 @transaction.atomic
 def metric_update(*, metric: MetricDefinition, by: User | None, **fields) -> bool:
-    """Change a metric's definition. Returns True when the calculation basis changed,
-    which clears both firms' sign-offs: they agreed to the old text, not the new one."""
+    """Change a metric's definition as it was at ``metric.version``: a change by someone
+    else since is an EditConflict. Only ``fields`` are written, onto the row as stored, so
+    that a sign-off or a move made meanwhile stays. Returns True when the calculation
+    basis changed, which clears both firms' sign-offs: they agreed to the old text, not
+    the new one."""
+    claim(MetricDefinition, metric.pk, metric.version, what="this metric's definition")
     metric = MetricDefinition.objects.select_for_update().get(pk=metric.pk)
     basis_changed = "calculation_basis" in fields and fields["calculation_basis"] != metric.calculation_basis
     for name, value in fields.items():

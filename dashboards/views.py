@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.access import AccountAccess, get_account_access
+from accounts.concurrency import EditConflict
 from accounts.models import Side
 from accounts.quarters import Quarter
 
@@ -145,6 +146,8 @@ def metric_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
         try:
             basis_changed = services.metric_update(metric=item, by=request.user, **changes)
+        except EditConflict as exc:
+            form.show_conflict(exc)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -156,7 +159,7 @@ def metric_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 )
             return redirect("dashboards:metric", slug=slug, pk=pk)
     return render(request, "dashboards/metric_form.html",
-                  {"access": access, "account": access.account, "form": form, "metric": item})
+                  {"access": access, "account": access.account, "form": form, "metric": item}, status=form.status)
 
 
 @login_required

@@ -8,7 +8,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_v
 from rest_framework import exceptions, mixins
 from rest_framework.routers import SimpleRouter
 
-from accounts.api.base import AccountScopedViewSet
+from accounts.api.base import AccountScopedViewSet, conflict_responses
 
 from . import services
 from .models import Action, Meeting, RosterEntry, Topic
@@ -24,14 +24,17 @@ MANY = ("owners", "attendees")  # many-to-many fields, set by the services
 CRUD = (mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin)
 
 
-def _examples(label: str, value: dict, writes: dict | None = None) -> dict:
-    """The same example on every operation of a resource."""
+def _examples(label: str, value: dict, writes: dict, serializer) -> dict:
+    """The same example on every operation of a resource; a change sends the version it
+    is based on, and meets a 409 if someone saved since."""
     shown = OpenApiExample(label, value=value, response_only=True)
-    written = OpenApiExample(f"{label} (to send)", value=writes or value, request_only=True)
+    written = OpenApiExample(f"{label} (to send)", value=writes, request_only=True)
+    changed = OpenApiExample(f"{label} (a change)", value={**writes, "version": value["version"]}, request_only=True)
     return {
         "list": extend_schema(examples=[shown]), "retrieve": extend_schema(examples=[shown]),
-        "create": extend_schema(examples=[written, shown]), "update": extend_schema(examples=[written, shown]),
-        "partial_update": extend_schema(examples=[written, shown]),
+        "create": extend_schema(examples=[written, shown]),
+        "update": extend_schema(examples=[changed, shown], responses=conflict_responses(serializer)),
+        "partial_update": extend_schema(examples=[changed, shown], responses=conflict_responses(serializer)),
     }
 
 
@@ -48,6 +51,7 @@ class PlanViewSet(AccountScopedViewSet):
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
+        data.pop("version", None)  # a new record starts at the first version
         many = {name: data.pop(name) for name in MANY if name in data}
         instance = self.model(account=self.access.account, **data)
         serializer.instance = self.save(instance, many)
@@ -59,7 +63,9 @@ class PlanViewSet(AccountScopedViewSet):
 @extend_schema_view(
     **_examples("A person", {"id": 5, "name": "Pat Partner", "title": "Head of Purchasing", "function": "Procurement",
                              "region": "EMEA", "side": "partner", "role": "point_person", "influence": "high",
-                             "stance": "supporter", "user": "pat"}),
+                             "stance": "supporter", "user": "pat", "version": 2},
+                {"name": "Pat Partner", "title": "Head of Purchasing", "side": "partner", "role": "point_person"},
+                RosterEntrySerializer),
     destroy=extend_schema(summary="Take someone off the roster (not while they own actions)"),
 )
 class RosterViewSet(PlanViewSet, *CRUD, mixins.DestroyModelMixin):
@@ -83,8 +89,9 @@ class RosterViewSet(PlanViewSet, *CRUD, mixins.DestroyModelMixin):
     "A topic", {"id": 9, "title": "Joint e-mobility platform", "description": "", "status": "active",
                 "home_benefit": "New volume", "partner_benefit": "Second source", "horizon": "long_term",
                 "owners": [5], "target_quarter": "2027-Q2", "progress": 40,
-                "created_at": "2026-01-05T09:00:00Z", "updated_at": "2026-06-01T09:00:00Z"},
+                "created_at": "2026-01-05T09:00:00Z", "updated_at": "2026-06-01T09:00:00Z", "version": 3},
     {"title": "Joint e-mobility platform", "status": "short_list", "owners": [5], "target_quarter": "2027-Q2"},
+    TopicSerializer,
 ))
 class TopicViewSet(PlanViewSet, *CRUD):
     model = Topic
@@ -103,8 +110,10 @@ class TopicViewSet(PlanViewSet, *CRUD):
 @extend_schema_view(**_examples(
     "An action", {"id": 21, "title": "Share the capacity plan", "owner": 5, "due_on": "2026-09-30",
                   "status": "in_progress", "topic": 9, "metric": None, "meeting": 4, "note": "Draft sent",
-                  "overdue": False, "created_at": "2026-07-10T09:00:00Z", "updated_at": "2026-08-01T09:00:00Z"},
+                  "overdue": False, "created_at": "2026-07-10T09:00:00Z", "updated_at": "2026-08-01T09:00:00Z",
+                  "version": 4},
     {"title": "Share the capacity plan", "owner": 5, "due_on": "2026-09-30", "topic": 9},
+    ActionSerializer,
 ))
 class ActionViewSet(PlanViewSet, *CRUD):
     """Editors of the plan change everything; an action's owner (through their roster
@@ -141,6 +150,7 @@ class ActionViewSet(PlanViewSet, *CRUD):
         if self.access.can_edit_plan:
             return super().perform_update(serializer)
         action, data = serializer.instance, serializer.validated_data
+        action.version = data["version"]
         services.action_update_progress(action=action, by=self.request.user, status=data.get("status", action.status),
                                         note=data.get("note", action.note))
 
@@ -151,8 +161,9 @@ class ActionViewSet(PlanViewSet, *CRUD):
 @extend_schema_view(**_examples(
     "A meeting", {"id": 4, "kind": "quarterly_review", "held_on": "2026-07-15", "location": "Stuttgart",
                   "attendees": [5, 6], "minutes": "Agreed the capacity plan.", "internal_notes": "",
-                  "created_at": "2026-06-01T09:00:00Z"},
+                  "created_at": "2026-06-01T09:00:00Z", "version": 1},
     {"kind": "quarterly_review", "held_on": "2026-10-14", "location": "Online", "attendees": [5]},
+    MeetingSerializer,
 ))
 class MeetingViewSet(PlanViewSet, *CRUD):
     model = Meeting

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
+from accounts.concurrency import VersionedModelForm
 from accounts.models import PartnerAccount
 from dashboards.forms import add_service_errors, describe_errors
 from dashboards.models import MetricDefinition
@@ -13,7 +14,7 @@ __all__ = ["add_service_errors", "describe_errors"]
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class AccountForm(forms.ModelForm):
+class AccountForm(VersionedModelForm):
     """A model form whose choices of people, topics and metrics come from one account."""
 
     def __init__(self, *args, account: PartnerAccount, **kwargs):
@@ -40,7 +41,7 @@ class AccountForm(forms.ModelForm):
             describe_errors(self)
 
 
-class PlanSettingsForm(forms.ModelForm):
+class PlanSettingsForm(VersionedModelForm):
     class Meta:
         model = PlanSettings
         fields = ["review_cadence", "next_review_on", "hard_questions"]
@@ -95,7 +96,7 @@ class ActionForm(AccountForm):
         return data
 
 
-class ActionProgressForm(forms.ModelForm):
+class ActionProgressForm(VersionedModelForm):
     class Meta:
         model = Action
         fields = ["status", "note"]
@@ -108,7 +109,7 @@ class MeetingForm(AccountForm):
         widgets = {"held_on": DATE, "attendees": forms.CheckboxSelectMultiple}
 
 
-class MinutesForm(forms.ModelForm):
+class MinutesForm(VersionedModelForm):
     class Meta:
         model = Meeting
         fields = ["minutes", "internal_notes"]

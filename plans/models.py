@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from accounts.concurrency import Versioned
 from accounts.models import PartnerAccount, Side
 from accounts.quarters import QuarterField
 from accounts.text import validate_one_line
@@ -22,7 +23,7 @@ STANDING_HARD_QUESTIONS = (
 )
 
 
-class PlanSettings(models.Model):
+class PlanSettings(Versioned):
     """Per account: how often the quarterly review is held, when the next one is due, and
     the standing hard questions every review agenda ends with."""
 
@@ -56,7 +57,7 @@ class PlanSettings(models.Model):
         return [line.strip() for line in self.hard_questions.splitlines() if line.strip()]
 
 
-class RosterEntry(models.Model):
+class RosterEntry(Versioned):
     """A person of either firm who takes part in the relationship, with or without a login."""
 
     class Role(models.TextChoices):
@@ -111,7 +112,7 @@ class RosterEntry(models.Model):
         return f"{self.name} ({firm}{', ' + self.function if self.function else ''})"
 
 
-class Topic(models.Model):
+class Topic(Versioned):
     """A future-oriented subject the two firms want to work on together."""
 
     class Status(models.TextChoices):
@@ -170,7 +171,7 @@ class MeetingQuerySet(models.QuerySet):
         return queryset
 
 
-class Meeting(models.Model):
+class Meeting(Versioned):
     class Kind(models.TextChoices):
         QUARTERLY_REVIEW = "quarterly_review", "Quarterly review"
         STEERING_TEAM = "steering_team", "Steering team"
@@ -248,7 +249,7 @@ class ActionQuerySet(models.QuerySet):
         return self.filter(due_on__lt=today).exclude(status=Action.Status.DONE)
 
 
-class Action(models.Model):
+class Action(Versioned):
     class Status(models.TextChoices):
         OPEN = "open", "Open"
         IN_PROGRESS = "in_progress", "In progress"

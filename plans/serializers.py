@@ -2,16 +2,17 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from accounts.api.base import ModelSerializer
+from accounts.api.base import VersionedSerializer
 from accounts.models import User
 from dashboards.models import MetricDefinition
 
 from .models import Action, Meeting, RosterEntry, Topic
 
 
-class AccountBoundSerializer(ModelSerializer):
+class AccountBoundSerializer(VersionedSerializer):
     """Related objects can only be chosen from the request's account; fields meant for
-    the home firm only are left out for partner users."""
+    the home firm only are left out for partner users. A change sends the ``version`` it
+    is based on (``accounts.concurrency``)."""
 
     home_only_fields: tuple[str, ...] = ()
 
@@ -39,7 +40,8 @@ class RosterEntrySerializer(AccountBoundSerializer):
 
     class Meta:
         model = RosterEntry
-        fields = ["id", "name", "title", "function", "region", "side", "role", "influence", "stance", "user"]
+        fields = ["id", "name", "title", "function", "region", "side", "role", "influence", "stance", "user",
+                  "version"]
 
     def scope(self, name, queryset, access):
         return queryset.filter(memberships__account=access.account)
@@ -49,7 +51,7 @@ class TopicSerializer(AccountBoundSerializer):
     class Meta:
         model = Topic
         fields = ["id", "title", "description", "status", "home_benefit", "partner_benefit", "horizon", "owners",
-                  "target_quarter", "progress", "created_at", "updated_at"]
+                  "target_quarter", "progress", "created_at", "updated_at", "version"]
         read_only_fields = ["created_at", "updated_at"]
 
 
@@ -62,7 +64,7 @@ class ActionSerializer(AccountBoundSerializer):
     class Meta:
         model = Action
         fields = ["id", "title", "owner", "due_on", "status", "topic", "metric", "meeting", "note", "overdue",
-                  "created_at", "updated_at"]
+                  "created_at", "updated_at", "version"]
         read_only_fields = ["meeting", "created_at", "updated_at"]
 
     def to_representation(self, action):
@@ -73,15 +75,16 @@ class ActionSerializer(AccountBoundSerializer):
             "status": action.status, "topic": action.topic_id, "metric": action.metric_id,
             "meeting": action.meeting_id, "note": action.note, "overdue": action.overdue,
             "created_at": self.time_text(action.created_at), "updated_at": self.time_text(action.updated_at),
+            "version": action.version,
         }
 
 
-class ActionProgressSerializer(ModelSerializer):
+class ActionProgressSerializer(VersionedSerializer):
     """What an action's owner may change."""
 
     class Meta:
         model = Action
-        fields = ["status", "note"]
+        fields = ["status", "note", "version"]
 
 
 class MeetingSerializer(AccountBoundSerializer):
@@ -89,7 +92,8 @@ class MeetingSerializer(AccountBoundSerializer):
 
     class Meta:
         model = Meeting
-        fields = ["id", "kind", "held_on", "location", "attendees", "minutes", "internal_notes", "created_at"]
+        fields = ["id", "kind", "held_on", "location", "attendees", "minutes", "internal_notes", "created_at",
+                  "version"]
         read_only_fields = ["created_at"]
 
     def validate_kind(self, kind):

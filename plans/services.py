@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.concurrency import save_versioned
 from accounts.models import PartnerAccount, User
 from accounts.signals import account_figures_changed
 
@@ -50,13 +51,16 @@ def _same_account(account_id: int, **objects) -> None:
 @transaction.atomic
 def plan_settings_update(
     *, account: PartnerAccount, by: User | None, review_cadence: int, next_review_on: dt.date | None,
-    hard_questions: str,
+    hard_questions: str, version: int = 0,
 ) -> PlanSettings:
-    settings, _ = PlanSettings.objects.get_or_create(account=account)
+    """Change the settings as they were at ``version`` (0: the defaults, before the first
+    save); someone else's save since is an EditConflict."""
+    settings, _ = PlanSettings.objects.get_or_create(account=account)  # safe against a second first save
+    settings.version = version
     settings.review_cadence, settings.next_review_on, settings.hard_questions = (
         review_cadence, next_review_on, hard_questions
     )
-    return _save(settings, by=by)
+    return save_versioned(settings, by=by, what="the review cadence and hard questions")
 
 
 # --- who --------------------------------------------------------------------------------
@@ -66,7 +70,7 @@ def plan_settings_update(
 def roster_entry_save(*, entry: RosterEntry, by: User | None) -> RosterEntry:
     if entry.user_id and not entry.user.memberships.filter(account_id=entry.account_id).exists():
         raise ValidationError({"user": "This login has no access to the account; give them access first."})
-    return _save(entry, by=by)
+    return save_versioned(entry, by=by, what="this person's roster entry")
 
 
 @transaction.atomic
@@ -108,7 +112,7 @@ def topic_save(*, topic: Topic, by: User | None, owners: Iterable[RosterEntry] |
             _same_account(topic.account_id, owners=owner)
     if topic.status == Topic.Status.ACTIVE:
         _check_room_for_active(topic)
-    _save(topic, by=by)
+    save_versioned(topic, by=by, what="this topic")
     if owners is not None:
         topic.owners.set(owners)
     return topic
@@ -131,16 +135,17 @@ def action_save(*, action: Action, by: User | None) -> Action:
     _same_account(
         action.account_id, owner=action.owner if action.owner_id else None, topic=action.topic, metric=action.metric,
     )
-    _save(action, by=by)
+    save_versioned(action, by=by, what="this action")
     _health_changed(action.account_id)
     return action
 
 
 @transaction.atomic
 def action_update_progress(*, action: Action, by: User | None, status: str, note: str) -> Action:
-    """What an owner may change: the status and the progress note."""
+    """What an owner may change: the status and the progress note (over the version the
+    owner saw, ``action.version``)."""
     action.status, action.note = status, note
-    _save(action, by=by)
+    save_versioned(action, by=by, what="this action")
     _health_changed(action.account_id)
     return action
 
@@ -154,14 +159,15 @@ def meeting_save(*, meeting: Meeting, by: User | None, attendees: Iterable[Roste
     account's next review date."""
     if meeting.pk is None:
         meeting.created_by = by
-    _save(meeting, by=by)
+    save_versioned(meeting, by=by, what="this meeting")
     if attendees is not None:
         attendees = list(attendees)
         for person in attendees:
             _same_account(meeting.account_id, attendees=person)
         meeting.attendees.set(attendees)
     if meeting.kind == Meeting.Kind.QUARTERLY_REVIEW and not meeting.is_past:
-        settings, _ = PlanSettings.objects.get_or_create(account_id=meeting.account_id)
+        # Locked as read, so that the version this save claims is the one read.
+        settings, _ = PlanSettings.objects.select_for_update().get_or_create(account_id=meeting.account_id)
         earliest = (
             Meeting.objects.filter(account_id=meeting.account_id, kind=Meeting.Kind.QUARTERLY_REVIEW,
                                    held_on__gte=timezone.localdate())
@@ -169,7 +175,7 @@ def meeting_save(*, meeting: Meeting, by: User | None, attendees: Iterable[Roste
         )
         if settings.next_review_on != earliest:
             settings.next_review_on = earliest
-            _save(settings, by=by)
+            save_versioned(settings, by=by)
     _health_changed(meeting.account_id)
     return meeting
 
@@ -177,7 +183,7 @@ def meeting_save(*, meeting: Meeting, by: User | None, attendees: Iterable[Roste
 @transaction.atomic
 def meeting_record_minutes(*, meeting: Meeting, by: User | None, minutes: str, internal_notes: str) -> Meeting:
     meeting.minutes, meeting.internal_notes = minutes, internal_notes
-    return _save(meeting, by=by)
+    return save_versioned(meeting, by=by, what="this meeting")
 
 
 @transaction.atomic

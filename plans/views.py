@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -15,6 +15,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from accounts.access import AccountAccess, get_account_access
+from accounts.concurrency import EditConflict, removal
 
 from . import selectors, services
 from .forms import (
@@ -30,7 +31,7 @@ from .forms import (
     TopicForm,
     add_service_errors,
 )
-from .models import Meeting
+from .models import Meeting, RosterEntry
 
 log = logging.getLogger(__name__)
 
@@ -68,13 +69,16 @@ def plan_settings(request: HttpRequest, slug: str) -> HttpResponse:
     form = PlanSettingsForm(request.POST or None, instance=selectors.plan_settings_for(access.account))
     if request.method == "POST" and form.is_valid():
         try:
-            services.plan_settings_update(account=access.account, by=request.user, **form.cleaned_data)
+            services.plan_settings_update(account=access.account, by=request.user, version=form.instance.version,
+                                          **form.cleaned_data)
+        except EditConflict as exc:
+            form.show_conflict(exc)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
             messages.success(request, "Review cadence and hard questions saved.")
             return _plan_redirect(access)
-    return render(request, "plans/settings_form.html", _context(access, form=form))
+    return render(request, "plans/settings_form.html", _context(access, form=form), status=form.status)
 
 
 # --- who --------------------------------------------------------------------------------
@@ -91,17 +95,38 @@ def roster(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def roster_entry_edit(request: HttpRequest, slug: str, pk: int | None = None) -> HttpResponse:
     access = _editor(request, slug)
-    entry = selectors.roster_entry_for(access, pk) if pk else None
+    try:
+        entry = selectors.roster_entry_for(access, pk) if pk else None
+    except Http404:
+        if request.method == "POST":
+            return _roster_entry_removed(request, access, pk)
+        raise
     form = RosterEntryForm(request.POST or None, instance=entry, account=access.account)
     if request.method == "POST" and form.is_valid():
         try:
             entry = services.roster_entry_save(entry=form.instance, by=request.user)
+        except EditConflict as exc:
+            form.show_conflict(exc)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
             messages.success(request, f"{entry.name} is on the roster as {entry.get_role_display().lower()}.")
             return redirect("plans:roster", slug=slug)
-    return render(request, "plans/roster_form.html", _context(access, form=form, entry=entry))
+    return render(request, "plans/roster_form.html", _context(access, form=form, entry=entry), status=form.status)
+
+
+def _roster_entry_removed(request: HttpRequest, access: AccountAccess, pk: int) -> HttpResponse:
+    """A save of a roster entry someone removed since the form was opened: who removed it
+    when, with what was typed, ready to add the person again."""
+    removed = removal(RosterEntry, pk, account_id=access.account.pk, what="this person's roster entry")
+    if removed is None:
+        raise Http404("No such roster entry.")
+    form = RosterEntryForm(request.POST, account=access.account)
+    form.is_valid()
+    form.show_conflict(removed)
+    return render(request, "plans/roster_form.html", _context(
+        access, form=form, entry=None, form_action=reverse("plans:roster_add", args=[access.account.slug])),
+        status=form.status)
 
 
 @require_POST
@@ -129,12 +154,14 @@ def topic_edit(request: HttpRequest, slug: str, pk: int | None = None) -> HttpRe
     if request.method == "POST" and form.is_valid():
         try:
             topic = services.topic_save(topic=form.instance, by=request.user, owners=form.cleaned_data["owners"])
+        except EditConflict as exc:
+            form.show_conflict(exc)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
             messages.success(request, f"“{topic}” saved ({topic.get_status_display().lower()}).")
             return _plan_redirect(access, "topics")
-    return render(request, "plans/topic_form.html", _context(access, form=form, topic=topic))
+    return render(request, "plans/topic_form.html", _context(access, form=form, topic=topic), status=form.status)
 
 
 @require_POST
@@ -163,12 +190,14 @@ def action_edit(request: HttpRequest, slug: str, pk: int | None = None) -> HttpR
     if request.method == "POST" and form.is_valid():
         try:
             action = services.action_save(action=form.instance, by=request.user)
+        except EditConflict as exc:
+            form.show_conflict(exc)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
             messages.success(request, f"Action “{action}” saved for {action.owner.name}.")
             return _plan_redirect(access, "actions")
-    return render(request, "plans/action_form.html", _context(access, form=form, action=action))
+    return render(request, "plans/action_form.html", _context(access, form=form, action=action), status=form.status)
 
 
 @login_required
@@ -179,10 +208,16 @@ def action_progress(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     access.require(access.can_update_action(action.owner.user_id))
     form = ActionProgressForm(request.POST or None, instance=action)
     if request.method == "POST" and form.is_valid():
-        services.action_update_progress(action=action, by=request.user, **form.cleaned_data)
-        messages.success(request, f"“{action}” is now {action.get_status_display().lower()}.")
-        return _plan_redirect(access, "actions")
-    return render(request, "plans/action_progress.html", _context(access, form=form, action=action))
+        try:
+            services.action_update_progress(action=action, by=request.user, status=form.cleaned_data["status"],
+                                            note=form.cleaned_data["note"])
+        except EditConflict as exc:
+            form.show_conflict(exc)
+        else:
+            messages.success(request, f"“{action}” is now {action.get_status_display().lower()}.")
+            return _plan_redirect(access, "actions")
+    return render(request, "plans/action_progress.html", _context(access, form=form, action=action),
+                  status=form.status)
 
 
 # --- when -------------------------------------------------------------------------------
@@ -201,12 +236,15 @@ def meeting_edit(request: HttpRequest, slug: str, pk: int | None = None) -> Http
         try:
             meeting = services.meeting_save(meeting=form.instance, by=request.user,
                                             attendees=form.cleaned_data["attendees"])
+        except EditConflict as exc:
+            form.show_conflict(exc)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
             messages.success(request, f"{meeting} scheduled." if pk is None else f"{meeting} saved.")
             return redirect("plans:meeting", slug=slug, pk=meeting.pk)
-    return render(request, "plans/meeting_form.html", _context(access, form=form, meeting=meeting))
+    return render(request, "plans/meeting_form.html", _context(access, form=form, meeting=meeting),
+                  status=form.status)
 
 
 @login_required
@@ -264,8 +302,6 @@ def agenda_remove(request: HttpRequest, slug: str, pk: int, item: int) -> HttpRe
     access, meeting = _meeting_for_editor(request, slug, pk)
     found = meeting.agenda_items.filter(pk=item).first()
     if found is None:
-        from django.http import Http404
-
         raise Http404("No such agenda item.")
     services.agenda_item_remove(item=found, by=request.user)
     messages.success(request, f"“{found}” removed from the agenda.")
@@ -278,14 +314,20 @@ def minutes(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     access, meeting = _meeting_for_editor(request, slug, pk)
     form = MinutesForm(request.POST, instance=meeting)
     if form.is_valid():
-        services.meeting_record_minutes(meeting=meeting, by=request.user, **form.cleaned_data)
+        try:
+            services.meeting_record_minutes(meeting=meeting, by=request.user, minutes=form.cleaned_data["minutes"],
+                                            internal_notes=form.cleaned_data["internal_notes"])
+        except EditConflict as exc:
+            form.show_conflict(exc)
+            return _meeting_with_errors(request, access, pk, status=409, minutes_form=form)
         messages.success(request, "Minutes saved.")
         return redirect("plans:meeting", slug=slug, pk=pk)
     return _meeting_with_errors(request, access, pk, minutes_form=form)
 
 
-def _meeting_with_errors(request, access, pk, **forms) -> HttpResponse:
-    """The meeting page again, with the bad form as typed and its messages beside the fields."""
+def _meeting_with_errors(request, access, pk, status: int = 400, **forms) -> HttpResponse:
+    """The meeting page again, with the bad (or conflicting) form as typed and its messages
+    beside the fields."""
     meeting = selectors.meeting_detail(access, pk)
     context = _context(
         access, meeting=meeting, agenda_form=AgendaItemForm(), minutes_form=MinutesForm(instance=meeting),
@@ -293,7 +335,7 @@ def _meeting_with_errors(request, access, pk, **forms) -> HttpResponse:
     )
     context.update(forms)
     context["owner_choices"] = list(context["make_action_form"].fields["owner"].choices)[1:]
-    return render(request, "plans/meeting.html", context, status=400)
+    return render(request, "plans/meeting.html", context, status=status)
 
 
 @require_POST

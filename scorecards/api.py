@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from accounts.api.base import AccountScopedViewSet, Conflict
+from accounts.api.base import AccountScopedViewSet, Conflict, EditConflictSerializer
 from accounts.api.pagination import KnownParametersPagination
 from accounts.quarters import QUARTER_PATTERN, Quarter
 
@@ -25,10 +25,15 @@ ASSESSMENT_EXAMPLE = OpenApiExample("An assessment", response_only=True, value={
     "submitted_at": "2026-07-10T16:00:00Z", "updated_at": "2026-07-10T16:00:00Z",
     "ratings": [{"dimension": 3, "dimension_name": "Trust", "colour": 4, "comment": "Open books on costs",
                  "action": "Share the capacity plan"}],
+    "version": 6,
 })
 WRITE_EXAMPLE = OpenApiExample("Ratings", request_only=True, value={
     "quarter": "2026-Q2", "ratings": [{"dimension": 3, "colour": 4, "comment": "Open books", "action": ""}],
+    "version": 5,
 })
+STALE = OpenApiResponse(EditConflictSerializer, description=(
+    "Your assessment is submitted and locked (``detail`` only), or it was saved since the version you sent: then "
+    "``theirs`` is the assessment as saved. Nothing was saved."))
 
 
 @extend_schema_view(
@@ -107,16 +112,17 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Accoun
             r["dimension"]: services.RatingInput(colour=r["colour"], comment=r["comment"], action=r["action"])
             for r in given.validated_data["ratings"]
         }
+        stamp = services.EditStamp(editor="", revision=given.validated_data["version"])
         try:
-            assessment = save(access=self.access, quarter=given.validated_data["quarter"], ratings=ratings)
+            assessment = save(access=self.access, quarter=given.validated_data["quarter"], ratings=ratings,
+                              stamp=stamp)
         except services.AssessmentLocked as exc:
             raise Conflict(" ".join(exc.messages)) from exc
         saved = self.scoped_queryset().get(pk=assessment.pk)
         return Response(AssessmentSerializer(saved).data, status=status.HTTP_200_OK)
 
     @extend_schema(summary="Save your side's draft for a quarter (champions)", request=AssessmentWriteSerializer,
-                   responses={200: AssessmentSerializer,
-                              409: OpenApiResponse(description="Your assessment is submitted and locked.")},
+                   responses={200: AssessmentSerializer, 409: STALE},
                    examples=[WRITE_EXAMPLE, ASSESSMENT_EXAMPLE])
     @action(detail=False, methods=["post"])
     def draft(self, request, account_slug):
@@ -124,8 +130,7 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Accoun
 
     @extend_schema(summary="Submit your side's assessment for a quarter (champions); every dimension needs a colour",
                    request=AssessmentWriteSerializer,
-                   responses={200: AssessmentSerializer,
-                              409: OpenApiResponse(description="Your assessment is already submitted and locked.")},
+                   responses={200: AssessmentSerializer, 409: STALE},
                    examples=[WRITE_EXAMPLE, ASSESSMENT_EXAMPLE])
     @action(detail=False, methods=["post"])
     def submit(self, request, account_slug):

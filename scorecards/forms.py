@@ -4,18 +4,25 @@ import secrets
 
 from django import forms
 
+from accounts.concurrency import ConflictShown, shown
+
 from .models import Assessment, Colour, Dimension
 from .services import EditStamp, RatingInput
 
 
-class AssessmentForm(forms.Form):
+class AssessmentForm(ConflictShown, forms.Form):
     """A colour, a comment and "what I need to do" per active dimension. Colours are
     optional here: a draft may be incomplete, and submitting checks completeness."""
 
-    # Each opened form is its own editor; see scorecards.services.EditStamp.
-    # (Optional, so that a form posted without them still saves — unchecked, as before.)
+    # Each opened form is its own editor, and names the revision it was opened at; see
+    # scorecards.services.EditStamp. A save that met another's comes back with both
+    # versions (accounts.concurrency.ConflictShown).
     editor = forms.RegexField(regex=r"^[0-9a-f]{16,32}$", required=False, widget=forms.HiddenInput)
-    revision = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
+    revision = forms.IntegerField(
+        min_value=0, widget=forms.HiddenInput,
+        error_messages={"required": "This page is out of date: open it again and make your change there."},
+    )
+    version_field = "revision"
 
     def __init__(self, *args, dimensions: list[Dimension], assessment: Assessment | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -48,15 +55,23 @@ class AssessmentForm(forms.Form):
             rows.append((d, colour, options, self[f"comment-{d.pk}"], self[f"action-{d.pk}"]))
         return rows
 
-    def stamp(self) -> EditStamp | None:
-        editor, revision = self.cleaned_data.get("editor"), self.cleaned_data.get("revision")
-        return EditStamp(editor=editor, revision=revision) if editor and revision is not None else None
+    def stamp(self) -> EditStamp:
+        return EditStamp(editor=self.cleaned_data.get("editor") or "", revision=self.cleaned_data["revision"])
 
-    def taken_over_at(self, revision: int) -> AssessmentForm:
-        """The same input, ready to replace what another window saved at ``revision``."""
-        data = self.data.copy()
-        data["revision"] = revision
-        return AssessmentForm(data, dimensions=self.dimensions)
+    def label_of(self, name: str) -> str:
+        kind, pk = name.split("-")
+        dimension = next(d for d in self.dimensions if str(d.pk) == pk)
+        return dimension.name if kind == "colour" else f"{dimension.name}: {self[name].label}"
+
+    def their_values(self, theirs: Assessment) -> dict[str, str]:
+        saved = {r.dimension_id: r for r in theirs.ratings.all()}
+        values = {}
+        for d in self.dimensions:
+            rating = saved.get(d.pk)
+            values[f"colour-{d.pk}"] = shown(rating.colour_choice.label if rating and rating.colour else None)
+            values[f"comment-{d.pk}"] = shown(rating.comment if rating else "")
+            values[f"action-{d.pk}"] = shown(rating.action if rating else "")
+        return values
 
     def ratings(self) -> dict[int, RatingInput]:
         data = self.cleaned_data

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from accounts.api.base import ModelSerializer, QuarterField
+from accounts.api.base import VERSION_HELP, ModelSerializer, QuarterField
 
 from . import selectors
 from .models import Assessment, Colour, Dimension, Rating
@@ -39,10 +39,11 @@ class AssessmentSerializer(ModelSerializer):
     # an assessment list's time.
     champion = serializers.CharField(source="champion.username", read_only=True)
     ratings = RatingSerializer(many=True, read_only=True)
+    version = serializers.IntegerField(source="revision", read_only=True, help_text=VERSION_HELP)
 
     class Meta:
         model = Assessment
-        fields = ["id", "quarter", "side", "status", "champion", "submitted_at", "updated_at", "ratings"]
+        fields = ["id", "quarter", "side", "status", "champion", "submitted_at", "updated_at", "ratings", "version"]
         read_only_fields = fields
         list_serializer_class = AssessmentListSerializer
 
@@ -59,6 +60,7 @@ class AssessmentSerializer(ModelSerializer):
             "submitted_at": self.time_text(assessment.submitted_at),
             "updated_at": self.time_text(assessment.updated_at),
             "ratings": ratings,
+            "version": assessment.revision,
         }
 
 
@@ -73,6 +75,11 @@ class RatingInputSerializer(serializers.Serializer):
 class AssessmentWriteSerializer(serializers.Serializer):
     quarter = QuarterField()
     ratings = RatingInputSerializer(many=True, required=False, default=list)
+    version = serializers.IntegerField(
+        min_value=0, help_text="The version of your side's assessment for the quarter that you last read (0 when "
+                               "there was none). If it was saved since, nothing is saved and the answer is 409 with "
+                               "both versions (``yours``, ``theirs``).",
+    )
 
 
 class SideViewSerializer(serializers.Serializer):

@@ -6,11 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from accounts.access import AccountAccess
+from accounts.concurrency import EditConflict, save_checked
 from accounts.models import PartnerAccount, User
 from accounts.quarters import Quarter
 from accounts.signals import account_figures_changed
@@ -33,18 +34,21 @@ class AssessmentLocked(ValidationError):
     """A submitted assessment cannot change until an administrator reopens it."""
 
 
-class AssessmentConflict(ValidationError):
-    """The assessment was saved from another window since this form was opened."""
+class AssessmentConflict(EditConflict):
+    """The assessment was saved from another window (or by a script) since this form was
+    opened, or the API client read it. ``theirs`` is the assessment as saved; its
+    ``revision`` is its version."""
 
-    def __init__(self, message: str, *, revision: int):
-        super().__init__(message)
-        self.revision = revision
+    @property
+    def their_version(self) -> int:
+        return self.theirs.revision
 
 
 @dataclass(frozen=True)
 class EditStamp:
     """What an open form knows: its own random ``editor`` id, and the assessment's
-    revision when the form was opened (or last taken over)."""
+    revision when the form was opened (or last taken over). An API client has no editor
+    id: the revision it read is all it knows."""
 
     editor: str
     revision: int
@@ -74,10 +78,8 @@ def dimensions_apply_defaults(*, account: PartnerAccount, by: User | None = None
 
 
 def _dimension_save(dimension: Dimension, *, by: User | None) -> Dimension:
-    dimension._history_user = by
-    dimension.full_clean()
-    dimension.save()
-    return dimension
+    # Two people adding (or renaming to) the same name at once: the second is told, like one after.
+    return save_checked(dimension, by=by)
 
 
 @transaction.atomic
@@ -124,32 +126,41 @@ def dimension_move(*, dimension: Dimension, by: User, up: bool) -> None:
 
 def _writable_assessment(access: AccountAccess, quarter: Quarter, stamp: EditStamp | None = None) -> Assessment:
     """The user's side's assessment for the quarter, locked for this transaction; created
-    as a draft on first save. Refuses anyone but that side's champion, and a form opened
-    before another window (or device) saved — whichever form saves keeps saving."""
+    as a draft on first save, also when another first save races it. Refuses anyone but
+    that side's champion, and a ``stamp`` older than another window's, device's or
+    script's save — whichever form saves keeps saving. Without a stamp (the services'
+    own callers) nothing is checked."""
     side = access.side
     if not access.can_write_scorecard_for(side):
         raise PermissionDenied("Only this side's executive champion writes its scorecard.")
     if quarter > Quarter.current():
         raise ValidationError("A quarter can be assessed once it has started.")
-    assessment = (
-        Assessment.objects.select_for_update().filter(account=access.account, quarter=quarter, side=side).first()
-    )
+    mine = Assessment.objects.select_for_update().filter(account=access.account, quarter=quarter, side=side)
+    assessment, created = mine.first(), False
     if assessment is None:
         assessment = Assessment(account=access.account, quarter=quarter, side=side, champion=access.user)
         assessment._history_user = access.user
-        assessment.full_clean()
-        assessment.save()
+        assessment.full_clean(validate_unique=False, validate_constraints=False)  # the insert decides
+        try:
+            with transaction.atomic():
+                assessment.save()
+            created = True
+        except IntegrityError:
+            # Another first save of this draft came first: this save is now one over it.
+            assessment = mine.get()
     if assessment.is_submitted:
         raise AssessmentLocked(
             f"Your {quarter} scorecard was submitted on {timezone.localtime(assessment.submitted_at):%d %b %Y} "
             "and is locked. Ask an administrator to reopen it if it must change."
         )
-    if stamp and assessment.editor and stamp.editor != assessment.editor and stamp.revision < assessment.revision:
-        raise AssessmentConflict(
-            f"Your {quarter} scorecard was changed in another window at "
-            f"{timezone.localtime(assessment.updated_at):%H:%M}, after this page was opened.",
-            revision=assessment.revision,
-        )
+    # A form's own saves move the revision on; any other save since the stamp's revision
+    # (another window, or a script, which has no editor id) is a conflict.
+    saved_last = stamp is not None and stamp.editor != "" and stamp.editor == assessment.editor
+    if stamp is not None and not created and stamp.revision != assessment.revision and not saved_last:
+        raise AssessmentConflict(theirs=assessment, at=assessment.updated_at, message=(
+            f"Your {quarter} scorecard was changed in another window or by a script at "
+            f"{timezone.localtime(assessment.updated_at):%H:%M}, after this page was opened."
+        ))
     return assessment
 
 

@@ -90,10 +90,9 @@ def assessment(request: HttpRequest, slug: str, quarter: Quarter) -> HttpRespons
         try:
             save(access=access, quarter=quarter, ratings=form.ratings(), stamp=form.stamp())
         except services.AssessmentConflict as exc:
-            error = (f"{_messages_of(exc)} Nothing here was saved. Save again to replace that version with "
-                     "what you see here, or reload the page to see it.")
-            context = _assessment_context(access, quarter, form=form.taken_over_at(exc.revision), error=error)
-            return render(request, "scorecards/assessment.html", context, status=409)
+            form.show_conflict(exc)
+            return render(request, "scorecards/assessment.html", _assessment_context(access, quarter, form=form),
+                          status=form.status)
         except services.AssessmentLocked as exc:
             context = _assessment_context(access, quarter, error=_messages_of(exc))
             return render(request, "scorecards/assessment.html", context, status=409)

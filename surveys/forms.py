@@ -6,6 +6,7 @@ import re
 from django import forms
 from django.utils import timezone
 
+from accounts.concurrency import ConflictShown, shown
 from accounts.models import Side
 from accounts.quarters import Quarter, QuarterFormField
 
@@ -31,15 +32,28 @@ class ClosingForm(forms.Form):
                                 widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
 
-class StatementsForm(forms.Form):
+class StatementsForm(ConflictShown, forms.Form):
+    """The account's statements, one per line, and the version of the set they were
+    opened at (``surveys.selectors.StatementSet``)."""
+
     statements = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 10}),
         help_text="One statement per line, in the order people will see them. Rounds already opened keep "
                   "the wording they were sent with.",
     )
+    version = forms.IntegerField(
+        min_value=0, widget=forms.HiddenInput,
+        error_messages={"required": "This page is out of date: open it again and make your change there."},
+    )
 
     def texts(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data["statements"].splitlines() if line.strip()]
+
+    def their_values(self, theirs) -> dict[str, str]:
+        return {"statements": shown("\n".join(theirs.texts))}
+
+    def your_values(self) -> dict[str, str]:
+        return {"statements": shown("\n".join(self.texts()))}
 
 
 _EMAIL_LINE = re.compile(r"^\s*(?:(?P<name>[^<]+?)\s*<(?P<bracketed>[^>]+)>|(?P<plain>\S+@\S+))\s*$")

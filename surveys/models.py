@@ -31,6 +31,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from accounts.concurrency import Versioned
 from accounts.models import PartnerAccount, Side
 from accounts.quarters import QuarterField
 from plans.models import RosterEntry
@@ -49,9 +50,11 @@ ONLY_FORWARD = ("A survey round only moves forward, from draft to open to closed
 _STATUS_ORDER = {"draft": 0, "open": 1, "closed": 2}
 
 
-class SurveyStatement(models.Model):
+class SurveyStatement(Versioned):
     """One of the account's statements as they will be sent in the next round. Editing
-    them never changes a round already opened: a round keeps a copy of its wording."""
+    them never changes a round already opened: a round keeps a copy of its wording.
+    They are edited as one set: every change of the set gives all of them the set's next
+    ``version`` (see ``surveys.selectors.StatementSet``)."""
 
     account = models.ForeignKey(PartnerAccount, on_delete=models.CASCADE, related_name="survey_statements")
     position = models.PositiveSmallIntegerField()

@@ -306,8 +306,18 @@ def latest_survey_index_many(*, account_ids: list[int]) -> dict[int, tuple[Quart
     return latest
 
 
-def account_statements(account: PartnerAccount) -> list[SurveyStatement]:
-    return list(SurveyStatement.objects.filter(account=account).order_by("position"))
+@dataclass(frozen=True)
+class StatementSet:
+    """The account's statements, edited as one: their texts in order (none before the
+    first save) and the set's version, which every change of the set moves on."""
+
+    texts: list[str]
+    version: int
+
+
+def statement_set(account: PartnerAccount) -> StatementSet:
+    statements = list(SurveyStatement.objects.filter(account=account).order_by("position"))
+    return StatementSet(texts=[s.text for s in statements], version=max((s.version for s in statements), default=0))
 
 
 def round_invitations(survey: SurveyRound) -> list[Invitation]:

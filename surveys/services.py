@@ -112,6 +112,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.background import enqueue_debounced
+from accounts.concurrency import EditConflict, save_checked
 from accounts.models import PartnerAccount, Side, User
 from accounts.quarters import Quarter
 from accounts.signals import account_figures_changed
@@ -174,6 +175,7 @@ def firm_name(account: PartnerAccount, side: str) -> str:
 @transaction.atomic
 def statements_apply_defaults(*, account: PartnerAccount, by: User | None = None) -> list[SurveyStatement]:
     """The eight default statements, unless the account already has its own."""
+    PartnerAccount.objects.select_for_update().only("pk").get(pk=account.pk)  # see statements_replace
     if SurveyStatement.objects.filter(account=account).exists():
         return []
     return [
@@ -183,9 +185,13 @@ def statements_apply_defaults(*, account: PartnerAccount, by: User | None = None
 
 
 @transaction.atomic
-def statements_replace(*, account: PartnerAccount, by: User | None, texts: list[str]) -> list[SurveyStatement]:
-    """Set the account's statements to ``texts``, in order. Rounds already opened keep
-    the wording they were sent with; rounds opened from now on use these."""
+def statements_replace(
+    *, account: PartnerAccount, by: User | None, texts: list[str], version: int | None = None,
+) -> list[SurveyStatement]:
+    """Set the account's statements to ``texts``, in order, over the set as it was at
+    ``version`` (None: unchecked, for the services' own callers); a change by someone
+    else since is an EditConflict. Rounds already opened keep the wording they were sent
+    with; rounds opened from now on use these."""
     texts = [t.strip() for t in texts if t.strip()]
     if not texts:
         raise ValidationError("Keep at least one statement.")
@@ -196,13 +202,26 @@ def statements_replace(*, account: PartnerAccount, by: User | None, texts: list[
     too_long = [t for t in texts if len(t) > 300]
     if too_long:
         raise ValidationError(f"Keep each statement under 300 characters: “{too_long[0][:40]}…” is longer.")
-    existing = {s.position: s for s in SurveyStatement.objects.select_for_update().filter(account=account)}
+    # One change of the set at a time, the very first included (there are no rows to lock yet).
+    PartnerAccount.objects.select_for_update().only("pk").get(pk=account.pk)
+    current = selectors.statement_set(account)
+    if version is not None and version != current.version:
+        last = SurveyStatement.history.filter(account_id=account.pk).first()
+        raise EditConflict(theirs=current, by=last.history_user if last else None,
+                           at=last.history_date if last else None, what="the survey statements")
+    existing = {s.position: s for s in SurveyStatement.objects.filter(account=account)}
+    unchanged = []
     for position, text in enumerate(texts, start=1):
         statement = existing.pop(position, None) or SurveyStatement(account=account, position=position)
+        statement.version = current.version + 1
         if statement.pk and statement.text == text:
+            unchanged.append(statement.pk)
             continue
         statement.text = text
         _save(statement, by=by)
+    # The set's version moves on for the statements that stayed too; their text did not
+    # change, so their history need not say anything.
+    SurveyStatement.objects.filter(pk__in=unchanged).update(version=current.version + 1)
     for leftover in existing.values():
         leftover._history_user = by
         leftover.delete()
@@ -237,7 +256,8 @@ def round_create(*, account: PartnerAccount, by: User | None, quarter: Quarter, 
     if SurveyRound.objects.filter(account=account, quarter=quarter).exists():
         raise ValidationError({"quarter": f"{account.name} already has a survey round for {quarter}."})
     statements_apply_defaults(account=account, by=by)
-    return _save(SurveyRound(account=account, quarter=quarter, closes_on=closes_on, created_by=by), by=by)
+    # A second draft of the same quarter at the same moment is refused like one after it.
+    return save_checked(SurveyRound(account=account, quarter=quarter, closes_on=closes_on, created_by=by), by=by)
 
 
 @transaction.atomic

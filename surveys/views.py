@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.access import AccountAccess, get_account_access
+from accounts.concurrency import EditConflict
 from accounts.downloads import csv_download
 from accounts.quarters import Quarter
 from plans.forms import add_service_errors
@@ -79,17 +80,22 @@ def round_create(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def statements(request: HttpRequest, slug: str) -> HttpResponse:
     access = _runner(request, slug)
-    current = [s.text for s in selectors.account_statements(access.account)] or services.DEFAULT_STATEMENTS
-    form = StatementsForm(request.POST or None, initial={"statements": "\n".join(current)})
+    current = selectors.statement_set(access.account)
+    form = StatementsForm(request.POST or None, initial={
+        "statements": "\n".join(current.texts or services.DEFAULT_STATEMENTS), "version": current.version,
+    })
     if request.method == "POST" and form.is_valid():
         try:
-            services.statements_replace(account=access.account, by=request.user, texts=form.texts())
+            services.statements_replace(account=access.account, by=request.user, texts=form.texts(),
+                                        version=form.cleaned_data["version"])
+        except EditConflict as exc:
+            form.show_conflict(exc)
         except ValidationError as exc:
             form.add_error("statements", exc)
         else:
             messages.success(request, "Statements saved. The next round to open uses them.")
             return redirect("surveys:index", slug=slug)
-    return render(request, "surveys/statements.html", _context(access, form=form))
+    return render(request, "surveys/statements.html", _context(access, form=form), status=form.status)
 
 
 @login_required

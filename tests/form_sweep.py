@@ -63,6 +63,7 @@ from plans.models import Action, AgendaItem, Decision, Meeting, RosterEntry, Top
 from portfolio.forms import PortfolioFilterForm
 from scorecards.forms import AssessmentForm, DimensionForm, ReasonForm
 from scorecards.models import Assessment, Dimension, QuarterRelease
+from surveys import selectors as survey_selectors
 from surveys.forms import AddByEmailForm, AnswerForm, ClosingForm, RoundForm, StatementsForm
 from surveys.models import Invitation, SurveyRound, SurveyStatement
 
@@ -422,7 +423,8 @@ ENTRIES = [
           says="Action “Share the forecast” saved for Partner User.", forms=[ActionForm],
           changed=lambda w: w.fresh(w.action).due_on == in_days(60)),
     Entry("plans:action_progress", lambda w: w.at("plans:action_progress", w.action.pk), by="partner_user",
-          data=lambda w: {"status": "in_progress", "note": "Draft sent to planning"},
+          data=lambda w: filled_in(ActionProgressForm(instance=w.action), status="in_progress",
+                                   note="Draft sent to planning"),
           says="“Share the forecast” is now in progress.", forms=[ActionProgressForm],
           changed=lambda w: w.fresh(w.action).note == "Draft sent to planning"),
 
@@ -445,7 +447,8 @@ ENTRIES = [
           by="manager", says="“Dashboard” removed from the agenda.",
           changed=lambda w: not AgendaItem.objects.filter(meeting=w.review, title="Dashboard").exists()),
     Entry("plans:minutes", lambda w: w.at("plans:minutes", w.review.pk), by="manager",
-          data=lambda w: {"minutes": "Both firms agreed the forecast.", "internal_notes": "Push on price next time."},
+          data=lambda w: filled_in(MinutesForm(instance=w.review), minutes="Both firms agreed the forecast.",
+                                   internal_notes="Push on price next time."),
           says="Minutes saved.", forms=[MinutesForm],
           changed=lambda w: w.fresh(w.review).minutes == "Both firms agreed the forecast."),
     Entry("plans:decision_add", lambda w: w.at("plans:decision_add", w.review.pk), by="manager",
@@ -463,7 +466,8 @@ ENTRIES = [
           data=lambda w: filled_in(RoundForm(), quarter=str(NOW)),
           says=f"Survey round {NOW} drafted.", forms=[RoundForm], changed=lambda w: w.round_status(NOW) == "draft"),
     Entry("surveys:statements", lambda w: w.at("surveys:statements"), by="manager",
-          data=lambda w: {"statements": "We trust each other.\nWe win together."},
+          data=lambda w: {"statements": "We trust each other.\nWe win together.",
+                          "version": survey_selectors.statement_set(w.account).version},
           says="Statements saved.", forms=[StatementsForm],
           changed=lambda w: list(SurveyStatement.objects.filter(account=w.account).order_by(
               "position").values_list("text", flat=True)) == ["We trust each other.", "We win together."]),

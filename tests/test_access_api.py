@@ -42,6 +42,18 @@ def _obj(model, **filters):
     return lambda account: model.objects.filter(account=account, **filters).order_by("pk").first().pk
 
 
+def version_of(model, pk) -> int:
+    """The version a client read before changing the record (accounts.concurrency)."""
+    return model.objects.get(pk=pk).version
+
+
+def home_draft_version(account) -> int:
+    """The version of the home champion's draft (the world's only one): the home champion
+    changes it; the partner champion starts theirs, so the version sent is not checked."""
+    home = Assessment.objects.filter(account=account, quarter=LAST, side="home").first()
+    return home.revision if home else 0
+
+
 person_of = _obj(RosterEntry)
 topic_of = _obj(Topic)
 action_of = _obj(Action)
@@ -77,7 +89,7 @@ ROUTES = [
           account_scoped=False),
     Route("account", lambda c, a: api("account-detail", a), read()),
     Route("account-update", lambda c, a: api("account-detail", a), only(EDITORS, 200), method="patch",
-          data=lambda c, a: {"region": "Nordics"}, extra=JSON),
+          data=lambda c, a: {"region": "Nordics", "version": a.version}, extra=JSON),
     Route("memberships", lambda c, a: api("membership-list", a), only(["admin"], 200)),
     Route("membership-create", lambda c, a: api("membership-list", a), only(["admin"], 201), method="post",
           data=_new_member, extra=JSON),
@@ -95,7 +107,8 @@ ROUTES = [
     Route("metric-create", lambda c, a: api("metric-list", a), only(EDITORS, 201), method="post", extra=JSON,
           data=lambda c, a: {"name": "Warranty turnaround", "unit": "days", "goal": "5", "warning_threshold": "5"}),
     Route("metric-update", lambda c, a: api("metric-detail", a, first_metric(a).pk), only(EDITORS, 200),
-          method="patch", data=lambda c, a: {"calculation_basis": "A new basis."}, extra=JSON),
+          method="patch", data=lambda c, a: {"calculation_basis": "A new basis.", "version": first_metric(a).version},
+          extra=JSON),
     Route("metric-retire", lambda c, a: api("metric-detail", a, first_metric(a).pk), only(EDITORS, 204),
           method="delete"),
     Route("metric-reinstate", lambda c, a: api("metric-reinstate", a, first_metric(a).pk), only(EDITORS, 200),
@@ -130,11 +143,12 @@ ROUTES = [
           read(200, partner_champion=404, partner_user=404)),
     Route("assessment-draft", lambda c, a: api("assessment-draft", a), only(CHAMPIONS, 200), method="post",
           extra=JSON, data=lambda c, a: {"quarter": str(LAST),
-                                         "ratings": [{"dimension": first_dimension(a).pk, "colour": 4}]}),
+                                         "ratings": [{"dimension": first_dimension(a).pk, "colour": 4}],
+                                         "version": home_draft_version(a)}),
     # The home champion's draft rates every dimension; the partner champion has rated none.
     Route("assessment-submit", lambda c, a: api("assessment-submit", a), only(CHAMPIONS, 400, champion=200),
           method="post",
-          extra=JSON, data=lambda c, a: {"quarter": str(LAST), "ratings": []}),
+          extra=JSON, data=lambda c, a: {"quarter": str(LAST), "ratings": [], "version": home_draft_version(a)}),
     Route("comparison", lambda c, a: api("comparison-detail", a, str(LAST)), read()),
     # the plan
     Route("roster", lambda c, a: api("roster-list", a), read()),
@@ -142,7 +156,7 @@ ROUTES = [
     Route("roster-create", lambda c, a: api("roster-list", a), only(EDITORS, 201), method="post", extra=JSON,
           data=lambda c, a: {"name": "Nia", "side": "partner"}),
     Route("roster-update", lambda c, a: api("roster-detail", a, person_of(a)), only(EDITORS, 200), method="patch",
-          data=lambda c, a: {"title": "CTO"}, extra=JSON),
+          data=lambda c, a: {"title": "CTO", "version": version_of(RosterEntry, person_of(a))}, extra=JSON),
     Route("roster-delete", lambda c, a: api("roster-detail", a, RosterEntry.objects.create(
         account=a, name="Leaving", side="home").pk), only(EDITORS, 204), method="delete"),
     Route("topics", lambda c, a: api("topic-list", a), read()),
@@ -150,19 +164,20 @@ ROUTES = [
     Route("topic-create", lambda c, a: api("topic-list", a), only(EDITORS, 201), method="post", extra=JSON,
           data=lambda c, a: {"title": "Green steel", "owners": [person_of(a)]}),
     Route("topic-update", lambda c, a: api("topic-detail", a, topic_of(a)), only(EDITORS, 200), method="patch",
-          data=lambda c, a: {"progress": 50}, extra=JSON),
+          data=lambda c, a: {"progress": 50, "version": version_of(Topic, topic_of(a))}, extra=JSON),
     Route("actions", lambda c, a: api("action-list", a), read()),
     Route("action-detail", lambda c, a: api("action-detail", a, action_of(a)), read()),
     Route("action-create", lambda c, a: api("action-list", a), only(EDITORS, 201), method="post", extra=JSON,
           data=lambda c, a: {"title": "Call", "owner": person_of(a), "due_on": "2030-01-31"}),
     Route("action-update", lambda c, a: api("action-detail", a, action_of(a)), only(EDITORS, 200), method="patch",
-          data=lambda c, a: {"status": "done"}, extra=JSON),
+          data=lambda c, a: {"status": "done", "version": version_of(Action, action_of(a))}, extra=JSON),
     Route("meetings", lambda c, a: api("meeting-list", a), read()),
     Route("meeting-detail", lambda c, a: api("meeting-detail", a, meeting_of(a)), read()),
     Route("meeting-create", lambda c, a: api("meeting-list", a), only(EDITORS, 201), method="post", extra=JSON,
           data=lambda c, a: {"kind": "steering_team", "held_on": "2030-02-01", "attendees": [person_of(a)]}),
     Route("meeting-update", lambda c, a: api("meeting-detail", a, meeting_of(a)), only(EDITORS, 200),
-          method="patch", data=lambda c, a: {"minutes": "Agreed."}, extra=JSON),
+          method="patch", data=lambda c, a: {"minutes": "Agreed.", "version": version_of(Meeting, meeting_of(a))},
+          extra=JSON),
     # perception surveys: everyone reads the anonymous results; who was asked is for those who run surveys
     Route("surveys", lambda c, a: api("survey-list", a), read()),
     Route("survey", lambda c, a: api("survey-detail", a, str(LAST)), read()),

@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from accounts.models import Side
 from plans import services
-from plans.models import Action, Decision, Meeting, RosterEntry, Topic
+from plans.models import Action, Decision, Meeting, PlanSettings, RosterEntry, Topic
 
 from .access import Route, check_route, expect, matrix_cases
 from .plans_helpers import action, meeting, person, topic
@@ -40,6 +40,11 @@ def _owned_action(c, a):
     return reverse("plans:action_progress", args=[a.slug, _first(Action, a, title="Owned by the partner user")])
 
 
+def _version(model, a, **filters) -> str:
+    """The version the edit page shows in its hidden field (accounts.concurrency)."""
+    return str(model.objects.filter(account=a, **filters).order_by("pk").first().version)
+
+
 def _an_owner_and_a_date(c, a):
     return {"owner": _first(RosterEntry, a), "due_on": "2031-01-31"}
 
@@ -50,7 +55,8 @@ ROUTES = [
     Route("plan", _url("plan"), expect(200)),
     Route("settings", _url("settings"), expect(403, **EDITORS_GET)),
     Route("settings-save", _url("settings"), expect(403, **EDITORS_POST), method="post",
-          data=lambda c, a: {"review_cadence": "3", "next_review_on": "2031-01-15", "hard_questions": "Why?"}),
+          data=lambda c, a: {"review_cadence": "3", "next_review_on": "2031-01-15", "hard_questions": "Why?",
+                             "version": _version(PlanSettings, a)}),
     Route("roster", _url("roster"), expect(200)),
     Route("roster-add", _url("roster_add"), expect(403, **EDITORS_GET)),
     Route("roster-add-save", _url("roster_add"), expect(403, **EDITORS_POST), method="post",
@@ -72,7 +78,8 @@ ROUTES = [
     Route("action-edit-save", _url("action_edit", Action), expect(403, **EDITORS_GET), method="post"),
     Route("action-progress", _owned_action, expect(403, **EDITORS_GET, partner_user=200)),
     Route("action-progress-save", _owned_action, expect(403, **EDITORS_POST, partner_user=302), method="post",
-          data=lambda c, a: {"status": "in_progress", "note": "Under way"}),
+          data=lambda c, a: {"status": "in_progress", "note": "Under way",
+                             "version": _version(Action, a, title="Owned by the partner user")}),
     Route("meeting-add", _url("meeting_add"), expect(403, **EDITORS_GET)),
     Route("meeting-add-save", _url("meeting_add"), expect(403, **EDITORS_GET), method="post"),
     Route("meeting", _review("meeting"), expect(200)),
@@ -84,7 +91,8 @@ ROUTES = [
           data=lambda c, a: {"title": "Any other business"}),
     Route("agenda-remove", _agenda_item, expect(403, **EDITORS_POST), method="post"),
     Route("minutes", _review("minutes"), expect(403, **EDITORS_POST), method="post",
-          data=lambda c, a: {"minutes": "Went well.", "internal_notes": ""}),
+          data=lambda c, a: {"minutes": "Went well.", "internal_notes": "",
+                             "version": _version(Meeting, a, kind=Meeting.Kind.QUARTERLY_REVIEW)}),
     Route("decision-add", _review("decision_add"), expect(403, **EDITORS_POST), method="post",
           data=lambda c, a: {"text": "Do it", **_an_owner_and_a_date(c, a)}),
     Route("decision-action", _decision, expect(403, **EDITORS_POST), method="post", data=_an_owner_and_a_date),
@@ -143,7 +151,7 @@ def test_a_contributor_updates_the_action_they_own(client, cast):
     owned = action(cast.account, "Contributor's action", mine)
     client.force_login(cast["contributor"])
     response = client.post(reverse("plans:action_progress", args=[cast.account.slug, owned.pk]),
-                           {"status": "blocked", "note": "Waiting for the supplier"})
+                           {"status": "blocked", "note": "Waiting for the supplier", "version": owned.version})
     assert response.status_code == 302
     owned.refresh_from_db()
     assert owned.status == Action.Status.BLOCKED

@@ -10,6 +10,7 @@ from django.urls import reverse
 from accounts.quarters import Quarter
 from surveys import services
 from surveys.models import Invitation, SurveyRound
+from surveys.selectors import statement_set
 
 from .access import Route, check_route, expect, matrix_cases
 from .surveys_helpers import draft_round, listed
@@ -42,7 +43,8 @@ ROUTES = [
           data=lambda c, a: {"quarter": str(EMPTY), "closes_on": "2099-01-31"}),
     Route("statements", url("statements"), expect(403, **RUNNERS_GET)),
     Route("statements-save", url("statements"), expect(403, **RUNNERS_POST), method="post",
-          data=lambda c, a: {"statements": "We trust each other.\nWe win together."}),
+          data=lambda c, a: {"statements": "We trust each other.\nWe win together.",
+                             "version": statement_set(a).version}),
     Route("respondents", url("respondents", DRAFT), expect(403, **RUNNERS_GET)),
     Route("respondents-add", url("respondents", DRAFT), expect(403, **RUNNERS_POST), method="post",
           data=lambda c, a: {"side": "partner", "emails": "new.person@example.com"}),

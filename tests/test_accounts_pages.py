@@ -67,6 +67,7 @@ def _form_data(account, **changes):
         "name": account.name, "slug": account.slug, "kind": account.kind, "level": account.level,
         "target_level": account.target_level, "industry": "", "region": "", "annual_value": "",
         "currency": "EUR", "description": "", "strategy_pillars": "", "level_note": "",
+        "version": account.version,
     }
     data.update(changes)
     return data

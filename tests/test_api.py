@@ -125,7 +125,8 @@ def test_changing_the_calculation_basis_clears_both_sign_offs(cast, plan):
     metric.refresh_from_db()
     assert metric.fully_signed_off
     response = token_client(cast["manager"]).patch(api("metric-detail", cast.account, metric.pk),
-                                                   {"calculation_basis": "Something else."}, format="json")
+                                                   {"calculation_basis": "Something else.", "version": metric.version},
+                                                   format="json")
     assert response.status_code == 200
     assert (response.json()["home_signed_off_at"], response.json()["partner_signed_off_at"]) == (None, None)
 
@@ -155,7 +156,7 @@ def test_a_script_fetches_the_comparison_once_both_champions_have_submitted(cast
 
     response = token_client(cast["partner_champion"]).post(api("assessment-submit", cast.account), {
         "quarter": str(LAST),
-        "ratings": [{"dimension": pk, "colour": 2} for pk in ratings_for(cast.account, 2)],
+        "ratings": [{"dimension": pk, "colour": 2} for pk in ratings_for(cast.account, 2)], "version": 0,
     }, format="json")
     assert response.status_code == 200 and response.json()["status"] == "submitted"
 
@@ -177,6 +178,7 @@ def test_a_submitted_assessment_is_locked(cast, plan):
     submit(cast["champion"], cast.account, 4)
     response = token_client(cast["champion"]).post(api("assessment-draft", cast.account), {
         "quarter": str(LAST), "ratings": [{"dimension": first_dimension(cast.account).pk, "colour": 1}],
+        "version": 1,
     }, format="json")
     assert response.status_code == 409 and "locked" in response.json()["detail"]
 
@@ -246,7 +248,8 @@ def test_an_actions_owner_updates_its_status_and_note_only(cast, plan):
     owned = action(cast.account, "Send samples", owner)
     script = token_client(cast["contributor"])
     response = script.patch(api("action-detail", cast.account, owned.pk),
-                            {"status": "done", "note": "Sent", "title": "Renamed"}, format="json")
+                            {"status": "done", "note": "Sent", "title": "Renamed", "version": owned.version},
+                            format="json")
     assert response.status_code == 200
     owned.refresh_from_db()
     assert (owned.status, owned.note, owned.title) == ("done", "Sent", "Send samples")
@@ -273,7 +276,7 @@ def test_the_five_priority_limit_holds_through_the_api(cast, plan):
     for n in range(5):
         topic(cast.account, f"Priority {n}", status="active")
     response = token_client(cast["manager"]).patch(api("topic-detail", cast.account, plan.topic.pk),
-                                                   {"status": "active"}, format="json")
+                                                   {"status": "active", "version": plan.topic.version}, format="json")
     assert response.status_code == 400 and "five active priorities" in response.json()["status"][0]
 
 

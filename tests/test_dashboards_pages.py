@@ -136,7 +136,8 @@ def test_editing_the_basis_says_the_sign_offs_were_cleared(client, cast, metrics
     services.metric_sign_off(metric=metric, side="home", by=cast["manager"])
     client.force_login(cast["manager"])
     data = {"name": metric.name, "category": metric.category, "unit": metric.unit, "direction": metric.direction,
-            "mismatch_tolerance": "0.5", "data_owner": metric.data_owner, "calculation_basis": "A new text."}
+            "mismatch_tolerance": "0.5", "data_owner": metric.data_owner, "calculation_basis": "A new text.",
+            "version": metric.version}
     response = client.post(reverse("dashboards:metric_edit", args=["helix", metric.pk]), data, follow=True)
     assert "both firms&#x27; sign-offs were cleared" in response.content.decode()
     metric.refresh_from_db()

@@ -114,7 +114,7 @@ def _figures(world):
 
 def _draft(world):
     return api("assessment-draft", world.account), {
-        "ratings": [{"dimension": first_dimension(world.account).pk, "colour": 4}]}, "quarter"
+        "ratings": [{"dimension": first_dimension(world.account).pk, "colour": 4}], "version": 0}, "quarter"
 
 
 @pytest.mark.parametrize("quarter", ["1000-Q1", "1999-Q4"])

@@ -79,13 +79,13 @@ def test_a_partner_user_updates_the_action_they_own_and_only_that(client, cast):
     assert reverse("plans:action_progress", args=[cast.account.slug, owned.pk]) in plan
     assert reverse("plans:action_progress", args=[cast.account.slug, not_mine.pk]) not in plan
     response = client.post(reverse("plans:action_progress", args=[cast.account.slug, owned.pk]),
-                           {"status": "done", "note": "Sent on Monday"})
+                           {"status": "done", "note": "Sent on Monday", "version": owned.version})
     assert response.status_code == 302
     owned.refresh_from_db()
     assert (owned.status, owned.note) == (Action.Status.DONE, "Sent on Monday")
     assert owned.history.first().history_user == cast["partner_user"]
     forbidden = client.post(reverse("plans:action_progress", args=[cast.account.slug, not_mine.pk]),
-                            {"status": "done", "note": ""})
+                            {"status": "done", "note": "", "version": not_mine.version})
     assert forbidden.status_code == 403
 
 

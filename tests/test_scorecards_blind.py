@@ -84,7 +84,10 @@ def test_the_history_says_who_has_submitted_but_not_that_the_other_side_has_a_dr
 def test_the_autosave_partial_answers_with_the_save_time_only(client, home_submitted_partner_drafting):
     cast = home_submitted_partner_drafting
     client.force_login(cast["partner_champion"])
-    response = client.post(reverse("scorecards:autosave", args=["helix", LAST]), {}, HTTP_HX_REQUEST="true")
+    opened = client.get(reverse("scorecards:assessment", args=["helix", LAST])).context["form"]
+    response = client.post(reverse("scorecards:autosave", args=["helix", LAST]),
+                           {"editor": opened["editor"].value(), "revision": opened["revision"].value()},
+                           HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert "Draft saved at" in response.content.decode()
     assert HOME_SECRET not in response.content.decode()

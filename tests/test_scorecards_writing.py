@@ -14,8 +14,11 @@ from scorecards.models import Assessment, Colour, Dimension, Rating
 from .scorecards_helpers import LAST, dimensions_of, draft, submit, text_of
 
 
-def form_data(account, colours, text="", submit=False):
-    data = {}
+def form_data(account, colours, text="", submit=False, side="home"):
+    """The form as a champion fills it in on a page just opened: the hidden revision is
+    the draft's as it is now."""
+    draft = Assessment.objects.filter(account=account, quarter=LAST, side=side).first()
+    data = {"revision": str(draft.revision if draft else 0)}
     dims = dimensions_of(account)
     for dimension, colour in zip(dims, list(colours) + [None] * len(dims), strict=False):
         if colour:
@@ -76,7 +79,7 @@ def test_autosave_keeps_a_draft_when_the_tab_is_closed(client, cast):
     trust = Dimension.objects.get(account=cast.account, name="Trust")
     response = client.post(
         reverse("scorecards:autosave", args=["helix", LAST]),
-        {f"colour-{trust.pk}": "2", f"comment-{trust.pk}": "Half a thought"}, HTTP_HX_REQUEST="true",
+        {f"colour-{trust.pk}": "2", f"comment-{trust.pk}": "Half a thought", "revision": "0"}, HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 200 and "Draft saved at" in response.content.decode()
     rating = Rating.objects.get(assessment__side="partner", dimension=trust)

@@ -10,6 +10,7 @@ from accounts.quarters import Quarter
 from plans.models import RosterEntry
 from surveys import services
 from surveys.models import Invitation, ScoreTally, SurveyComment, SurveyRound, SurveyStatement
+from surveys.selectors import statement_set
 
 from .queries import assert_query_count_is_constant
 from .surveys_helpers import answer_all, closed_round, confirm_list, draft_round, links_in_outbox, listed, open_round
@@ -73,7 +74,8 @@ def test_a_round_keeps_the_wording_it_was_sent_with(client, cast):
     client.force_login(cast["manager"])
     survey, _ = open_round(cast.account, home=1)
     response = client.post(reverse("surveys:statements", args=[cast.account.slug]),
-                           {"statements": "We trust each other.\nWe win together."})
+                           {"statements": "We trust each other.\nWe win together.",
+                            "version": statement_set(cast.account).version})
     assert response.status_code == 302
     assert list(SurveyStatement.objects.filter(account=cast.account).values_list("text", flat=True)) == [
         "We trust each other.", "We win together.",
@@ -88,7 +90,7 @@ def test_a_round_keeps_the_wording_it_was_sent_with(client, cast):
 def test_statements_with_a_duplicate_are_refused_with_a_message(client, cast):
     client.force_login(cast["manager"])
     response = client.post(reverse("surveys:statements", args=[cast.account.slug]),
-                           {"statements": "We trust.\nwe trust."})
+                           {"statements": "We trust.\nwe trust.", "version": "0"})
     assert response.status_code == 200
     assert "Each statement appears only once." in response.content.decode()
 

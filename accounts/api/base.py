@@ -16,12 +16,15 @@ from django.db import connections
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.functional import cached_property
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import exceptions, serializers, viewsets
+from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from accounts.access import AccountAccess, get_account_access
+from accounts.concurrency import EditConflict
 from accounts.quarters import QUARTER_PATTERN, Quarter
 from accounts.quarters import QuarterField as QuarterModelField
 
@@ -83,7 +86,10 @@ def _as_api_error(exc: DjangoValidationError) -> exceptions.ValidationError:
 
 def exception_handler(exc, context):
     """A service's ValidationError is the same 400 a serializer would give, with its
-    messages per field, and the request's transaction is rolled back."""
+    messages per field, and the request's transaction is rolled back. A save that met
+    someone else's is a 409 with both versions (:func:`conflict_response`)."""
+    if isinstance(exc, EditConflict):
+        return conflict_response(exc, context)
     if isinstance(exc, DjangoValidationError):
         exc = _as_api_error(exc)
     if _outside_the_request_transaction(context["request"]):
@@ -98,9 +104,57 @@ def exception_handler(exc, context):
     return drf_exception_handler(exc, context)
 
 
+def conflict_response(conflict: EditConflict, context) -> Response:
+    """409: ``detail`` says who saved (or removed) it when, ``yours`` is what was sent and
+    ``theirs`` the record as stored now, read as the endpoint shows it (with the version
+    to send to replace it), or null when it was removed."""
+    request, view = context["request"], context["view"]
+    sent = request.data.dict() if hasattr(request.data, "dict") else request.data
+    theirs = None if conflict.removed else view.get_serializer(conflict.theirs).data
+    set_rollback()
+    return Response({"detail": conflict.message, "yours": sent, "theirs": theirs}, status=409)
+
+
 def _outside_the_request_transaction(request) -> bool:
     view = getattr(request.resolver_match, "func", None)
     return bool(getattr(view, "_non_atomic_requests", None))
+
+
+VERSION_HELP = (
+    "How many times the record was saved. To change it, send the version you last read: if someone saved it "
+    "since, nothing is saved and the answer is 409 with both versions (``yours``, ``theirs``)."
+)
+
+
+class VersionedSerializer(ModelSerializer):
+    """A record several people edit (``accounts.concurrency``): every answer carries its
+    ``version``, and a change must send the version it was based on."""
+
+    version = serializers.IntegerField(min_value=0, required=False, help_text=VERSION_HELP)
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if self.instance is not None and "version" not in attrs:
+            raise serializers.ValidationError({"version": ["Send the version you last read, so that nobody's "
+                                                           "change is overwritten unseen."]})
+        return attrs
+
+
+class EditConflictSerializer(serializers.Serializer):
+    """What a 409 answers when a change met someone else's."""
+
+    detail = serializers.CharField(help_text="Who saved or removed it, and when.")
+    yours = serializers.DictField(required=False, help_text="What you sent; nothing of it was saved.")
+    theirs = serializers.DictField(required=False, allow_null=True,
+                                   help_text="The record as stored now, with the version to send to replace it; "
+                                             "null when it was removed.")
+
+
+def conflict_responses(serializer, status_code: int = 200) -> dict:
+    """The answers of a change of a versioned record, for ``extend_schema``."""
+    return {status_code: serializer, 409: OpenApiResponse(
+        EditConflictSerializer, description="Someone saved (or removed) it since the version you sent; nothing was "
+                                            "saved.")}
 
 
 class Conflict(exceptions.APIException):

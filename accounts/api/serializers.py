@@ -4,18 +4,19 @@ from rest_framework import serializers
 
 from accounts.models import Membership, PartnerAccount, User
 
-from .base import ModelSerializer
+from .base import VERSION_HELP, ModelSerializer, VersionedSerializer
 
 
 class AccountSerializer(ModelSerializer):
     my_side = serializers.SerializerMethodField(help_text="Your side of this account (home for global roles).")
     my_role = serializers.SerializerMethodField(help_text="Your role in this account; null without a membership.")
+    version = serializers.IntegerField(read_only=True, help_text=VERSION_HELP)
 
     class Meta:
         model = PartnerAccount
         fields = [
             "slug", "name", "kind", "level", "target_level", "industry", "region", "annual_value", "currency",
-            "description", "strategy_pillars", "my_side", "my_role", "created_at", "updated_at",
+            "description", "strategy_pillars", "my_side", "my_role", "created_at", "updated_at", "version",
         ]
         read_only_fields = ["created_at", "updated_at"]
 
@@ -42,6 +43,7 @@ class AccountSerializer(ModelSerializer):
             "my_role": self.get_my_role(account),
             "created_at": self.time_text(account.created_at),
             "updated_at": self.time_text(account.updated_at),
+            "version": account.version,
         }
 
     def _membership(self, account) -> Membership | None:
@@ -56,7 +58,9 @@ class AccountSerializer(ModelSerializer):
         return membership.role if membership else None
 
 
-class AccountUpdateSerializer(AccountSerializer):
+class AccountUpdateSerializer(VersionedSerializer, AccountSerializer):
+    """A change must send the version it is based on (``VersionedSerializer``)."""
+
     level_note = serializers.CharField(required=False, allow_blank=True, max_length=300, write_only=True,
                                        help_text="Why the level or target changed; kept in the account's history.")
 

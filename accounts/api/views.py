@@ -9,7 +9,7 @@ from accounts import services
 from accounts.access import can_create_accounts, get_account_access, visible_accounts
 from accounts.models import Membership, PartnerAccount
 
-from .base import AccountScopedViewSet
+from .base import AccountScopedViewSet, conflict_responses
 from .pagination import KnownParametersPagination
 from .serializers import AccountSerializer, AccountUpdateSerializer, MembershipChangeSerializer, MembershipSerializer
 
@@ -18,9 +18,10 @@ ACCOUNT_EXAMPLE = OpenApiExample("An account", response_only=True, value={
     "industry": "Automotive", "region": "EMEA", "annual_value": "12500000.00", "currency": "EUR",
     "description": "", "strategy_pillars": "Grow e-mobility\nZero defects", "my_side": "home",
     "my_role": "account_manager", "created_at": "2026-01-05T09:00:00Z", "updated_at": "2026-07-01T10:00:00Z",
+    "version": 4,
 })
 ACCOUNT_WRITE_EXAMPLE = OpenApiExample("Raise the level", request_only=True, value={
-    "level": 3, "level_note": "Joint roadmap signed",
+    "level": 3, "level_note": "Joint roadmap signed", "version": 4,
 })
 MEMBERSHIP_EXAMPLE = OpenApiExample("A membership", value={
     "id": 7, "user": "ada", "user_name": "Ada Lovelace", "side": "home", "role": "account_manager",
@@ -33,9 +34,10 @@ MEMBERSHIP_EXAMPLE = OpenApiExample("A membership", value={
     retrieve=extend_schema(summary="One account", examples=[ACCOUNT_EXAMPLE]),
     create=extend_schema(summary="Create an account (administrators)", examples=[ACCOUNT_EXAMPLE]),
     partial_update=extend_schema(summary="Change an account's details (account managers, administrators)",
-                                 examples=[ACCOUNT_WRITE_EXAMPLE, ACCOUNT_EXAMPLE]),
+                                 examples=[ACCOUNT_WRITE_EXAMPLE, ACCOUNT_EXAMPLE],
+                                 responses=conflict_responses(AccountUpdateSerializer)),
     update=extend_schema(summary="Replace an account's details (account managers, administrators)",
-                         examples=[ACCOUNT_EXAMPLE]),
+                         examples=[ACCOUNT_EXAMPLE], responses=conflict_responses(AccountUpdateSerializer)),
 )
 class AccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                      mixins.UpdateModelMixin, viewsets.GenericViewSet):
@@ -77,6 +79,7 @@ class AccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
+        serializer.instance.version = data.pop("version")
         serializer.instance = services.account_update(
             account=serializer.instance, by=self.request.user, level_note=data.pop("level_note", ""), **data
         )
