@@ -46,6 +46,7 @@ NOT_SWEPT: dict[str, str] = {}
 # Form classes no sweep entry fills on their own, each for a reason.
 NOT_SUBMITTED_ON_THEIR_OWN = {
     "plans.forms.AccountForm": "a base class: the plan's forms whose choices of people come from one account",
+    "accounts.concurrency.VersionedModelForm": "a base class: the edit forms that carry the version they opened",
 }
 
 # Decorators such as require_POST keep the methods they allow in this closure variable.
